@@ -1,0 +1,35 @@
+# Helpers shared by every target of the tree.
+
+# tongban_library(NAME <name> SOURCES ... DEPS ...)
+# A foundation library under libs/<name>: public headers in include/tongban/<name>/,
+# sources in src/. Target tongban_<name>, alias tongban::<name>.
+function(tongban_library)
+  cmake_parse_arguments(ARG "" "NAME" "SOURCES;DEPS;PRIVATE_DEPS" ${ARGN})
+  add_library(tongban_${ARG_NAME} ${ARG_SOURCES})
+  add_library(tongban::${ARG_NAME} ALIAS tongban_${ARG_NAME})
+  target_include_directories(tongban_${ARG_NAME} PUBLIC ${CMAKE_CURRENT_SOURCE_DIR}/include)
+  target_link_libraries(tongban_${ARG_NAME} PUBLIC ${ARG_DEPS} PRIVATE ${ARG_PRIVATE_DEPS})
+endfunction()
+
+# tongban_test(NAME <name> LABEL unit|integration|e2e|fault SOURCES ... DEPS ... [TIMEOUT s])
+# One GoogleTest binary registered with CTest under a label, so a developer can run
+# one layer (`ctest -L unit`).
+function(tongban_test)
+  cmake_parse_arguments(ARG "" "NAME;LABEL;TIMEOUT" "SOURCES;DEPS" ${ARGN})
+  if(NOT ARG_TIMEOUT)
+    set(ARG_TIMEOUT 300)
+  endif()
+  add_executable(${ARG_NAME} ${ARG_SOURCES})
+  target_link_libraries(${ARG_NAME} PRIVATE ${ARG_DEPS} GTest::gtest GTest::gmock GTest::gtest_main)
+  add_test(NAME ${ARG_NAME} COMMAND ${ARG_NAME} --gtest_color=no)
+  set_tests_properties(${ARG_NAME} PROPERTIES LABELS ${ARG_LABEL} TIMEOUT ${ARG_TIMEOUT})
+endfunction()
+
+# tongban_benchmark(NAME <name> SOURCES ... DEPS ...): a Google Benchmark program.
+function(tongban_benchmark)
+  cmake_parse_arguments(ARG "" "NAME" "SOURCES;DEPS" ${ARGN})
+  if(TONGBAN_BENCHMARKS)
+    add_executable(${ARG_NAME} ${ARG_SOURCES})
+    target_link_libraries(${ARG_NAME} PRIVATE ${ARG_DEPS} benchmark::benchmark)
+  endif()
+endfunction()

@@ -1,0 +1,72 @@
+// Consumer-group runner: commit-after-success, dedupe by event id, bounded retries,
+// then the poison message goes to "<topic>.dlq" and the partition moves on.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "tongban/bus/envelope.hpp"
+#include "tongban/bus/producer.hpp"
+#include "tongban/core/result.hpp"
+
+namespace tongban::bus {
+
+struct IncomingMessage {
+  std::string topic;
+  int partition = 0;
+  long long offset = 0;
+  std::string key;
+  std::string value;
+  Headers headers;
+  const std::string* header(std::string_view name) const;
+};
+
+// Remembers which event ids a consumer group has applied. The Redis implementation is
+// tongban::store::RedisDedupe; `mark` runs only after the handler succeeded.
+class DedupeStore {
+ public:
+  virtual ~DedupeStore() = default;
+  virtual Result<bool> seen(const std::string& consumer, const std::string& event_id) = 0;
+  virtual Result<void> mark(const std::string& consumer, const std::string& event_id) = 0;
+};
+
+struct ConsumerOptions {
+  std::string group_id;
+  std::vector<std::string> topics;
+  int max_attempts = 5;                          // then the DLQ
+  std::chrono::milliseconds retry_backoff{200};  // doubles per attempt, capped at 5 s
+  std::chrono::milliseconds max_poll_interval{300000};
+  bool from_beginning = true;  // auto.offset.reset=earliest for a new group
+};
+
+// The handler gets decoded envelopes. A value that is not a valid envelope is poison
+// and goes to the DLQ without calling the handler. An error with retryable=true is
+// retried; a non-retryable one goes to the DLQ at once.
+using EnvelopeHandler = std::function<Result<void>(const Envelope&, const IncomingMessage&)>;
+
+class ConsumerRunner {
+ public:
+  // `dlq_producer` publishes poison messages; `dedupe` may be null (handler idempotent).
+  static Result<std::unique_ptr<ConsumerRunner>> create(const KafkaConfig& config,
+                                                        ConsumerOptions options,
+                                                        EnvelopeHandler handler,
+                                                        Producer& dlq_producer,
+                                                        std::shared_ptr<DedupeStore> dedupe);
+  virtual ~ConsumerRunner() = default;
+
+  // Starts the poll thread.
+  virtual void start() = 0;
+  // Finishes the message in hand, commits stored offsets, leaves the group, joins.
+  virtual void stop() = 0;
+
+  // Counters for /metrics and tests.
+  virtual long long processed() const = 0;
+  virtual long long duplicates() const = 0;
+  virtual long long dead_lettered() const = 0;
+};
+
+}  // namespace tongban::bus

@@ -1,0 +1,39 @@
+#include "tongban/core/clock.hpp"
+
+#include <gtest/gtest.h>
+
+namespace tongban {
+namespace {
+
+using namespace std::chrono;
+
+TEST(Rfc3339, formats_utc_with_milliseconds) {
+  const Clock::time_point t = sys_days{2026y / 11 / 26} + 16h + 1min + 58s + 123ms;
+  EXPECT_EQ(to_rfc3339(t), "2026-11-26T16:01:58.123Z");
+}
+
+TEST(Rfc3339, parses_zulu_and_offsets) {
+  Clock::time_point a, b;
+  ASSERT_TRUE(parse_rfc3339("2026-11-26T16:01:58.123Z", a));
+  ASSERT_TRUE(parse_rfc3339("2026-11-27T00:01:58.123+08:00", b));
+  EXPECT_EQ(a, b);
+  EXPECT_EQ(to_rfc3339(a), "2026-11-26T16:01:58.123Z");
+}
+
+TEST(Rfc3339, rejects_garbage_and_impossible_dates) {
+  Clock::time_point t;
+  EXPECT_FALSE(parse_rfc3339("yesterday", t));
+  EXPECT_FALSE(parse_rfc3339("2026-02-30T00:00:00Z", t));
+  EXPECT_FALSE(parse_rfc3339("2026-11-26T16:01:58", t));
+  EXPECT_FALSE(parse_rfc3339("2026-11-26T25:01:58Z", t));
+}
+
+TEST(ManualClock, moves_only_when_told) {
+  ManualClock clock(sys_days{2026y / 1 / 1});
+  const auto start = clock.now();
+  clock.advance(hours(25));
+  EXPECT_EQ(clock.now() - start, hours(25));
+}
+
+}  // namespace
+}  // namespace tongban
