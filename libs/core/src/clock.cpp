@@ -36,7 +36,8 @@ bool parse_rfc3339(std::string_view text, Clock::time_point& out) {
   std::string s(text);
   int y, mo, d, h, mi, sec, consumed = 0;
   if (std::sscanf(s.c_str(), "%4d-%2d-%2d%*1[Tt ]%2d:%2d:%2d%n", &y, &mo, &d, &h, &mi, &sec,
-                  &consumed) != 6 || consumed != 19) {
+                  &consumed) != 6 ||
+      consumed != 19) {
     return false;
   }
   if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 60) return false;
@@ -69,8 +70,8 @@ bool parse_rfc3339(std::string_view text, Clock::time_point& out) {
   const year_month_day ymd{year{y}, month{static_cast<unsigned>(mo)},
                            day{static_cast<unsigned>(d)}};
   if (!ymd.ok()) return false;
-  out = Clock::time_point(sys_days(ymd).time_since_epoch() + hours(h) + minutes(mi) +
-                          seconds(sec) - seconds(offset_secs) + milliseconds(millis));
+  out = Clock::time_point(sys_days(ymd).time_since_epoch() + hours(h) + minutes(mi) + seconds(sec) -
+                          seconds(offset_secs) + milliseconds(millis));
   return true;
 }
 

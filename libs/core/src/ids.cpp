@@ -30,10 +30,10 @@ void append_hex(std::string& out, const std::uint8_t* bytes, std::size_t n) {
 
 std::string uuid_v7() {
   std::uint8_t b[16];
-  const auto ms = static_cast<std::uint64_t>(
-      std::chrono::duration_cast<std::chrono::milliseconds>(
-          std::chrono::system_clock::now().time_since_epoch())
-          .count());
+  const auto ms =
+      static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                     std::chrono::system_clock::now().time_since_epoch())
+                                     .count());
   for (int i = 0; i < 6; ++i) b[i] = static_cast<std::uint8_t>(ms >> (40 - 8 * i));
   const std::uint64_t r1 = rng()();
   const std::uint64_t r2 = rng()();

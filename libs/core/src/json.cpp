@@ -8,22 +8,29 @@ namespace {
 
 std::string_view kind_name(const boost::json::value& v) {
   switch (v.kind()) {
-    case boost::json::kind::null: return "null";
-    case boost::json::kind::bool_: return "boolean";
+    case boost::json::kind::null:
+      return "null";
+    case boost::json::kind::bool_:
+      return "boolean";
     case boost::json::kind::int64:
-    case boost::json::kind::uint64: return "integer";
-    case boost::json::kind::double_: return "number";
-    case boost::json::kind::string: return "string";
-    case boost::json::kind::array: return "array";
-    case boost::json::kind::object: return "object";
+    case boost::json::kind::uint64:
+      return "integer";
+    case boost::json::kind::double_:
+      return "number";
+    case boost::json::kind::string:
+      return "string";
+    case boost::json::kind::array:
+      return "array";
+    case boost::json::kind::object:
+      return "object";
   }
   return "value";
 }
 
 Error type_error(const std::string& field, std::string_view want, const boost::json::value& got) {
-  return Error::invalid(field, "type",
-                        field + " must be " + std::string(want) + ", got " +
-                            std::string(kind_name(got)));
+  return Error::invalid(
+      field, "type",
+      field + " must be " + std::string(want) + ", got " + std::string(kind_name(got)));
 }
 
 }  // namespace
@@ -44,7 +51,8 @@ Result<boost::json::object> parse_object(std::string_view text) {
   auto v = parse(text);
   if (!v) return fail(std::move(v.error()));
   if (!v->is_object()) {
-    return fail(Error{Errc::malformed, "request body must be a JSON object", "body", "type", false});
+    return fail(
+        Error{Errc::malformed, "request body must be a JSON object", "body", "type", false});
   }
   return std::move(v->as_object());
 }
@@ -69,9 +77,9 @@ Result<std::string> Reader::string(std::string_view key, std::size_t min_len,
   const auto name = field_name(key);
   if (!*got) return fail(Error::invalid(name, "required", name + " is required"));
   if ((*got)->size() < min_len) {
-    return fail(Error::invalid(name, "min_length",
-                               name + " must have at least " + std::to_string(min_len) +
-                                   " characters"));
+    return fail(
+        Error::invalid(name, "min_length",
+                       name + " must have at least " + std::to_string(min_len) + " characters"));
   }
   return std::move(**got);
 }
@@ -84,9 +92,9 @@ Result<std::optional<std::string>> Reader::optional_string(std::string_view key,
   if (!v->is_string()) return fail(type_error(name, "a string", *v));
   const auto& s = v->get_string();
   if (s.size() > max_len) {
-    return fail(Error::invalid(name, "max_length",
-                               name + " must have at most " + std::to_string(max_len) +
-                                   " characters"));
+    return fail(
+        Error::invalid(name, "max_length",
+                       name + " must have at most " + std::to_string(max_len) + " characters"));
   }
   return std::optional<std::string>(std::string(s));
 }
@@ -100,8 +108,7 @@ Result<std::int64_t> Reader::integer(std::string_view key, std::int64_t min,
   return **got;
 }
 
-Result<std::optional<std::int64_t>> Reader::optional_integer(std::string_view key,
-                                                             std::int64_t min,
+Result<std::optional<std::int64_t>> Reader::optional_integer(std::string_view key, std::int64_t min,
                                                              std::int64_t max) const {
   const auto* v = find(key);
   if (!v) return std::optional<std::int64_t>{};
@@ -115,9 +122,9 @@ Result<std::optional<std::int64_t>> Reader::optional_integer(std::string_view ke
     return fail(type_error(name, "an integer", *v));
   }
   if (n < min || n > max) {
-    return fail(Error::invalid(name, "range",
-                               name + " must be between " + std::to_string(min) + " and " +
-                                   std::to_string(max)));
+    return fail(Error::invalid(
+        name, "range",
+        name + " must be between " + std::to_string(min) + " and " + std::to_string(max)));
   }
   return std::optional<std::int64_t>(n);
 }
@@ -159,14 +166,12 @@ Result<const boost::json::array*> Reader::array(std::string_view key, std::size_
   if (!v->is_array()) return fail(type_error(name, "an array", *v));
   const auto& a = v->get_array();
   if (a.size() < min_items) {
-    return fail(Error::invalid(name, "min_items",
-                               name + " must have at least " + std::to_string(min_items) +
-                                   " items"));
+    return fail(Error::invalid(
+        name, "min_items", name + " must have at least " + std::to_string(min_items) + " items"));
   }
   if (a.size() > max_items) {
-    return fail(Error::invalid(name, "max_items",
-                               name + " must have at most " + std::to_string(max_items) +
-                                   " items"));
+    return fail(Error::invalid(
+        name, "max_items", name + " must have at most " + std::to_string(max_items) + " items"));
   }
   return &a;
 }

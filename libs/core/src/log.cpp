@@ -18,10 +18,14 @@ std::string g_service = "tongban";
 
 std::string_view level_name(Level l) {
   switch (l) {
-    case Level::debug: return "debug";
-    case Level::info: return "info";
-    case Level::warn: return "warn";
-    case Level::error: return "error";
+    case Level::debug:
+      return "debug";
+    case Level::info:
+      return "info";
+    case Level::warn:
+      return "warn";
+    case Level::error:
+      return "error";
   }
   return "info";
 }
@@ -51,7 +55,7 @@ void write(Level level, std::string_view msg, std::initializer_list<Field> field
   line["ts"] = to_rfc3339(Clock::system().now());
   line["level"] = level_name(level);
   line["msg"] = msg;
-  for (const auto& [key, value] : fields) line[key] = value;
+  for (const auto& f : fields) line[f.key] = f.value;
   std::string text;
   {
     std::lock_guard lock(g_mutex);

@@ -38,6 +38,8 @@ TraceContext TraceContext::child() const {
   return TraceContext{trace_id, ids::random_hex(8), flags};
 }
 
-std::string TraceContext::header() const { return "00-" + trace_id + "-" + parent_id + "-" + flags; }
+std::string TraceContext::header() const {
+  return "00-" + trace_id + "-" + parent_id + "-" + flags;
+}
 
 }  // namespace tongban

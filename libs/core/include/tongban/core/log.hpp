@@ -2,6 +2,7 @@
 #pragma once
 
 #include <boost/json/value.hpp>
+#include <boost/json/value_from.hpp>
 #include <initializer_list>
 #include <string_view>
 #include <utility>
@@ -16,7 +17,13 @@ void set_level(Level level);
 Level parse_level(std::string_view text, Level fallback = Level::info);
 bool enabled(Level level);
 
-using Field = std::pair<std::string_view, boost::json::value>;
+// One key/value of a log line; any type boost::json::value_from accepts.
+struct Field {
+  template <class T>
+  Field(std::string_view k, const T& v) : key(k), value(boost::json::value_from(v)) {}
+  std::string_view key;
+  boost::json::value value;
+};
 void write(Level level, std::string_view msg, std::initializer_list<Field> fields = {});
 
 inline void debug(std::string_view msg, std::initializer_list<Field> f = {}) {

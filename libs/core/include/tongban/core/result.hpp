@@ -38,9 +38,15 @@ struct Error {
     return Error{Errc::invalid_argument, std::move(message), std::move(field), std::move(rule),
                  false};
   }
-  static Error not_found(std::string message) { return Error{Errc::not_found, std::move(message), {}, {}, false}; }
-  static Error conflict(std::string message) { return Error{Errc::conflict, std::move(message), {}, {}, false}; }
-  static Error forbidden(std::string message) { return Error{Errc::forbidden, std::move(message), {}, {}, false}; }
+  static Error not_found(std::string message) {
+    return Error{Errc::not_found, std::move(message), {}, {}, false};
+  }
+  static Error conflict(std::string message) {
+    return Error{Errc::conflict, std::move(message), {}, {}, false};
+  }
+  static Error forbidden(std::string message) {
+    return Error{Errc::forbidden, std::move(message), {}, {}, false};
+  }
   static Error unauthenticated(std::string message) {
     return Error{Errc::unauthenticated, std::move(message), {}, {}, false};
   }
@@ -50,7 +56,9 @@ struct Error {
   static Error timeout(std::string message) {
     return Error{Errc::timeout, std::move(message), {}, {}, true};
   }
-  static Error internal(std::string message) { return Error{Errc::internal, std::move(message), {}, {}, false}; }
+  static Error internal(std::string message) {
+    return Error{Errc::internal, std::move(message), {}, {}, false};
+  }
 };
 
 template <class T = void>

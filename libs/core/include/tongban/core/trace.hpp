@@ -14,9 +14,9 @@ struct TraceContext {
 
   // Parses version 00 headers; anything invalid yields nullopt (start a new trace).
   static std::optional<TraceContext> parse(std::string_view header);
-  static TraceContext start();        // new trace, new span
-  TraceContext child() const;         // same trace, new span id
-  std::string header() const;         // "00-<trace>-<span>-<flags>"
+  static TraceContext start();  // new trace, new span
+  TraceContext child() const;   // same trace, new span id
+  std::string header() const;   // "00-<trace>-<span>-<flags>"
 };
 
 }  // namespace tongban

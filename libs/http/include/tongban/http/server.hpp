@@ -1,0 +1,51 @@
+// The HTTP/1.1 server every service runs: keep-alive, deadlines, body limits, a bounded
+// worker pool for handlers, per-route RED metrics and a graceful drain.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "tongban/core/result.hpp"
+#include "tongban/http/router.hpp"
+
+namespace tongban::metrics {
+class Registry;
+}
+
+namespace tongban::http {
+
+struct ServerOptions {
+  std::string address = "127.0.0.1";
+  std::uint16_t port = 0;  // 0: an ephemeral port (see Server::port())
+  int io_threads = 1;
+  int worker_threads = 16;                         // handlers that may block on Redis/Kafka/HTTP
+  std::size_t worker_queue_limit = 4096;           // beyond this: 503, not an unbounded queue
+  std::size_t body_limit = 1 << 20;                // 413 above this
+  std::size_t header_limit = 16 * 1024;            // 431 above this
+  std::size_t max_connections = 10000;             // further connections are closed at accept
+  std::chrono::milliseconds read_timeout{10000};   // one whole request, headers and body
+  std::chrono::milliseconds idle_timeout{60000};   // keep-alive between requests
+  std::chrono::milliseconds write_timeout{10000};  // one whole response
+  std::string server_name = "tongban";
+};
+
+class Server {
+ public:
+  // Binds and starts serving on its own threads; `metrics` may be null.
+  static Result<std::unique_ptr<Server>> start(ServerOptions options,
+                                               std::shared_ptr<const Router> router,
+                                               metrics::Registry* metrics);
+  virtual ~Server() = default;
+
+  virtual std::uint16_t port() const = 0;
+  // Graceful drain: stop accepting, close idle connections, let in-flight requests
+  // finish (their responses carry Connection: close) for up to `drain`, then close
+  // whatever is left and join the threads. Idempotent.
+  virtual void stop(std::chrono::milliseconds drain) = 0;
+  virtual std::size_t in_flight() const = 0;
+  virtual std::size_t connections() const = 0;
+};
+
+}  // namespace tongban::http

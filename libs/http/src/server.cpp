@@ -1,0 +1,492 @@
+// Beast/Asio stay in this file: services include only tongban/http/*.hpp.
+#include "tongban/http/server.hpp"
+
+#include <array>
+#include <atomic>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/asio/thread_pool.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/string_body.hpp>
+#include <boost/beast/http/write.hpp>
+#include <condition_variable>
+#include <mutex>
+#include <optional>
+#include <thread>
+#include <unordered_map>
+
+#include "tongban/core/ids.hpp"
+#include "tongban/core/log.hpp"
+#include "tongban/http/problem.hpp"
+#include "tongban/metrics/registry.hpp"
+
+namespace tongban::http {
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = boost::beast::http;
+using tcp = asio::ip::tcp;
+using asio::use_awaitable;
+
+// Per-route RED metrics with the label lookups done once, not per request.
+class RouteMetrics {
+ public:
+  RouteMetrics(prometheus::Family<prometheus::Counter>& requests,
+               prometheus::Family<prometheus::Histogram>& durations, const std::string& route,
+               const std::string& method)
+      : requests_(requests),
+        route_(route),
+        method_(method),
+        duration_(
+            durations.Add({{"route", route}, {"method", method}}, metrics::latency_buckets())) {
+    for (auto& c : by_status_) c.store(nullptr, std::memory_order_relaxed);
+  }
+
+  void observe(int status, double seconds) {
+    duration_.Observe(seconds);
+    if (status < 100 || status > 599) status = 599;
+    auto& slot = by_status_[static_cast<std::size_t>(status - 100)];
+    auto* c = slot.load(std::memory_order_acquire);
+    if (!c) {
+      // Family::Add is thread-safe and returns the same counter for the same labels.
+      c = &requests_.Add(
+          {{"route", route_}, {"method", method_}, {"status", std::to_string(status)}});
+      slot.store(c, std::memory_order_release);
+    }
+    c->Increment();
+  }
+
+ private:
+  prometheus::Family<prometheus::Counter>& requests_;
+  std::string route_;
+  std::string method_;
+  prometheus::Histogram& duration_;
+  std::array<std::atomic<prometheus::Counter*>, 500> by_status_;
+};
+
+struct ServerMetrics {
+  explicit ServerMetrics(prometheus::Registry& reg)
+      : requests(prometheus::BuildCounter()
+                     .Name("http_server_requests_total")
+                     .Help("HTTP requests served, by route pattern, method and status")
+                     .Register(reg)),
+        durations(prometheus::BuildHistogram()
+                      .Name("http_server_request_duration_seconds")
+                      .Help("Time from a request fully read to its response written")
+                      .Register(reg)),
+        in_flight(prometheus::BuildGauge()
+                      .Name("http_server_in_flight_requests")
+                      .Help("Requests being handled")
+                      .Register(reg)
+                      .Add({})),
+        connections(prometheus::BuildGauge()
+                        .Name("http_server_open_connections")
+                        .Help("Open client connections")
+                        .Register(reg)
+                        .Add({})),
+        rejected(prometheus::BuildCounter()
+                     .Name("http_server_rejected_total")
+                     .Help("Requests or connections refused before a handler ran, by reason")
+                     .Register(reg)) {}
+
+  prometheus::Family<prometheus::Counter>& requests;
+  prometheus::Family<prometheus::Histogram>& durations;
+  prometheus::Gauge& in_flight;
+  prometheus::Gauge& connections;
+  prometheus::Family<prometheus::Counter>& rejected;
+};
+
+class Session;
+
+// Everything sessions share; outlives them because stop() joins all threads.
+struct State {
+  ServerOptions options;
+  std::shared_ptr<const Router> router;
+  std::optional<ServerMetrics> metrics;
+  std::unordered_map<const Route*, std::unique_ptr<RouteMetrics>> route_metrics;
+  std::unique_ptr<RouteMetrics> unmatched_metrics;
+
+  asio::io_context ioc;
+  asio::thread_pool workers;
+  std::atomic<std::size_t> queued{0};
+  std::atomic<std::size_t> in_flight{0};
+  std::atomic<bool> draining{false};
+
+  std::mutex sessions_mutex;
+  std::condition_variable sessions_cv;
+  std::unordered_map<std::uint64_t, std::weak_ptr<Session>> sessions;
+  std::uint64_t next_session_id = 0;
+
+  State(ServerOptions o, std::shared_ptr<const Router> r)
+      : options(std::move(o)),
+        router(std::move(r)),
+        ioc(options.io_threads),
+        workers(static_cast<std::size_t>(std::max(1, options.worker_threads))) {}
+
+  void count_rejected(const char* reason) {
+    if (metrics) metrics->rejected.Add({{"reason", reason}}).Increment();
+  }
+  RouteMetrics* metrics_for(const Route* route) {
+    if (!metrics) return nullptr;
+    if (!route) return unmatched_metrics.get();
+    auto it = route_metrics.find(route);
+    return it == route_metrics.end() ? nullptr : it->second.get();
+  }
+};
+
+std::string sane_request_id(const std::string* given) {
+  if (given && !given->empty() && given->size() <= 128) {
+    bool ok = true;
+    for (char c : *given) ok = ok && c > 0x20 && c < 0x7f;
+    if (ok) return *given;
+  }
+  return ids::random_hex(16);
+}
+
+class Session : public std::enable_shared_from_this<Session> {
+ public:
+  Session(std::shared_ptr<State> state, tcp::socket socket, std::uint64_t id)
+      : state_(std::move(state)), stream_(std::move(socket)), id_(id) {}
+
+  ~Session() {
+    std::lock_guard lock(state_->sessions_mutex);
+    state_->sessions.erase(id_);
+    if (state_->metrics) state_->metrics->connections.Decrement();
+    state_->sessions_cv.notify_all();
+  }
+
+  asio::awaitable<void> run() {
+    auto self = shared_from_this();
+    boost::system::error_code ec;
+    beast::error_code ignored;
+    remote_ = stream_.socket().remote_endpoint(ignored).address().to_string();
+    for (;;) {
+      if (buffer_.size() == 0) {
+        // Idle on a kept-alive connection: the only phase a drain may cut short.
+        if (state_->draining) break;
+        idle_ = true;
+        stream_.expires_after(state_->options.idle_timeout);
+        const auto n = co_await stream_.async_read_some(buffer_.prepare(4096),
+                                                        asio::redirect_error(use_awaitable, ec));
+        idle_ = false;
+        if (ec) break;
+        buffer_.commit(n);
+      }
+      bhttp::request_parser<bhttp::string_body> parser;
+      parser.body_limit(state_->options.body_limit);
+      parser.header_limit(static_cast<std::uint32_t>(state_->options.header_limit));
+      // One deadline for the whole request: a slow client cannot hold a worker.
+      stream_.expires_after(state_->options.read_timeout);
+      co_await bhttp::async_read(stream_, buffer_, parser, asio::redirect_error(use_awaitable, ec));
+      if (ec) {
+        co_await answer_read_error(ec);
+        break;
+      }
+      const auto started = std::chrono::steady_clock::now();
+      state_->in_flight.fetch_add(1);
+      if (state_->metrics) state_->metrics->in_flight.Increment();
+      auto beast_req = parser.release();
+      Request req = convert(beast_req);
+      const bool keep_alive = beast_req.keep_alive();
+      const auto version = beast_req.version();
+
+      auto match = state_->router->match(req.method, req.path);
+      Response res;
+      if (!match.route || match.route->options.inline_io) {
+        res = guarded_dispatch(req, match);
+      } else if (state_->queued.load() >= state_->options.worker_queue_limit) {
+        state_->count_rejected("worker_queue_full");
+        res = problem(Error::unavailable("server is at capacity, retry shortly"));
+      } else {
+        state_->queued.fetch_add(1);
+        res = co_await asio::co_spawn(
+            state_->workers,
+            [this, &req, &match]() -> asio::awaitable<Response> {
+              co_return guarded_dispatch(req, match);
+            },
+            use_awaitable);
+        state_->queued.fetch_sub(1);
+      }
+      const bool close = !keep_alive || state_->draining;
+      co_await write(res, req, version, close, ec);
+      const double seconds =
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+      if (auto* m = state_->metrics_for(match.route)) m->observe(res.status, seconds);
+      if (state_->metrics) state_->metrics->in_flight.Decrement();
+      state_->in_flight.fetch_sub(1);
+      state_->sessions_cv.notify_all();
+      if (res.status >= 500) {
+        log::warn("request failed", {{"status", res.status},
+                                     {"method", to_string(req.method)},
+                                     {"route", req.route.empty() ? req.path : req.route},
+                                     {"request_id", req.request_id},
+                                     {"duration_ms", seconds * 1000}});
+      } else if (log::enabled(log::Level::debug)) {
+        log::debug("request", {{"status", res.status},
+                               {"method", to_string(req.method)},
+                               {"route", req.route},
+                               {"request_id", req.request_id},
+                               {"duration_ms", seconds * 1000}});
+      }
+      if (ec || close) break;
+    }
+    stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+    stream_.socket().close(ignored);
+  }
+
+  // Runs on the session's strand: a drain closes a connection waiting for its next
+  // request; one with a request in hand finishes it first.
+  void on_drain() {
+    if (idle_) {
+      beast::error_code ignored;
+      stream_.socket().cancel(ignored);
+    }
+  }
+  void force_close() {
+    beast::error_code ignored;
+    stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);
+    stream_.socket().close(ignored);
+  }
+  asio::any_io_executor executor() { return stream_.get_executor(); }
+
+ private:
+  Request convert(bhttp::request<bhttp::string_body>& in) {
+    Request req;
+    req.method = parse_method(in.method_string());
+    req.target = std::string(in.target());
+    const auto q = req.target.find('?');
+    req.path = req.target.substr(0, q);
+    if (q != std::string::npos) req.query = req.target.substr(q + 1);
+    req.headers.reserve(8);
+    for (const auto& f : in) req.headers.emplace_back(f.name_string(), f.value());
+    req.body = std::move(in.body());
+    req.remote = remote_;
+    req.request_id = sane_request_id(req.header("X-Request-Id"));
+    const auto* tp = req.header("traceparent");
+    auto parent = tp ? TraceContext::parse(*tp) : std::nullopt;
+    req.trace = parent ? parent->child() : TraceContext::start();
+    return req;
+  }
+
+  Response guarded_dispatch(Request& req, const Router::Match& match) {
+    try {
+      return state_->router->dispatch(req, match);
+    } catch (const std::exception& e) {
+      // A handler that throws broke an invariant: answer 500, keep serving others.
+      log::error("handler threw",
+                 {{"route", req.route}, {"request_id", req.request_id}, {"what", e.what()}});
+      return problem(Error::internal("internal error; request id " + req.request_id));
+    }
+  }
+
+  asio::awaitable<void> write(Response& res, const Request& req, unsigned version, bool close,
+                              boost::system::error_code& ec) {
+    bhttp::response<bhttp::string_body> out;
+    out.version(version);
+    out.result(static_cast<unsigned>(res.status));
+    out.set(bhttp::field::server, state_->options.server_name);
+    for (auto& [k, v] : res.headers) out.set(k, v);
+    if (!res.header("X-Request-Id") && !req.request_id.empty()) {
+      out.set("X-Request-Id", req.request_id);
+    }
+    out.body() = std::move(res.body);
+    out.keep_alive(!close);
+    out.prepare_payload();
+    if (req.method == Method::head) out.body().clear();  // Content-Length stays
+    stream_.expires_after(state_->options.write_timeout);
+    co_await bhttp::async_write(stream_, out, asio::redirect_error(use_awaitable, ec));
+  }
+
+  asio::awaitable<void> answer_read_error(const boost::system::error_code& ec) {
+    std::optional<Response> res;
+    if (ec == bhttp::error::body_limit) {
+      state_->count_rejected("body_limit");
+      res = problem(Error{Errc::payload_too_large,
+                          "request body exceeds the limit of " +
+                              std::to_string(state_->options.body_limit) + " bytes",
+                          "body", "max_body_size", false});
+    } else if (ec == bhttp::error::header_limit) {
+      state_->count_rejected("header_limit");
+      res = problem(431, "Request Header Fields Too Large",
+                    "request headers exceed the limit of " +
+                        std::to_string(state_->options.header_limit) + " bytes");
+    } else if (ec.category() == bhttp::make_error_code(bhttp::error::end_of_stream).category() &&
+               ec != bhttp::error::end_of_stream && ec != bhttp::error::partial_message) {
+      state_->count_rejected("bad_request");
+      res = problem(400, "Bad Request", "malformed HTTP request: " + ec.message());
+    } else if (ec == beast::error::timeout) {
+      state_->count_rejected("read_timeout");
+    }
+    if (!res) co_return;  // timeouts, resets, clean closes: nothing to answer
+    Request req;
+    req.request_id = ids::random_hex(16);
+    boost::system::error_code wec;
+    co_await write(*res, req, 11, true, wec);
+  }
+
+  std::shared_ptr<State> state_;
+  beast::tcp_stream stream_;
+  beast::flat_buffer buffer_;
+  std::string remote_;
+  std::uint64_t id_;
+  bool idle_ = false;
+};
+
+class ServerImpl final : public Server {
+ public:
+  ServerImpl(std::shared_ptr<State> state, tcp::acceptor acceptor)
+      : state_(std::move(state)),
+        acceptor_(std::move(acceptor)),
+        work_(asio::make_work_guard(state_->ioc)) {
+    port_ = acceptor_.local_endpoint().port();
+    asio::co_spawn(acceptor_.get_executor(), accept_loop(), asio::detached);
+    for (int i = 0; i < std::max(1, state_->options.io_threads); ++i) {
+      threads_.emplace_back([this] { state_->ioc.run(); });
+    }
+  }
+
+  ~ServerImpl() override { stop(std::chrono::milliseconds(0)); }
+
+  std::uint16_t port() const override { return port_; }
+  std::size_t in_flight() const override { return state_->in_flight.load(); }
+  std::size_t connections() const override {
+    std::lock_guard lock(state_->sessions_mutex);
+    return state_->sessions.size();
+  }
+
+  void stop(std::chrono::milliseconds drain) override {
+    if (stopped_.exchange(true)) return;
+    state_->draining = true;
+    asio::post(acceptor_.get_executor(), [this] {
+      beast::error_code ignored;
+      acceptor_.close(ignored);
+    });
+    for_each_session([](Session& s) { s.on_drain(); });
+    {
+      std::unique_lock lock(state_->sessions_mutex);
+      state_->sessions_cv.wait_for(lock, drain, [&] { return state_->sessions.empty(); });
+    }
+    for_each_session([](Session& s) { s.force_close(); });
+    {
+      // Closed sockets end their sessions promptly; bounded wait, then stop regardless.
+      std::unique_lock lock(state_->sessions_mutex);
+      state_->sessions_cv.wait_for(lock, std::chrono::seconds(2),
+                                   [&] { return state_->sessions.empty(); });
+    }
+    work_.reset();
+    state_->ioc.stop();
+    for (auto& t : threads_) t.join();
+    state_->workers.join();
+    log::info("http server stopped", {{"port", port_}});
+  }
+
+ private:
+  void for_each_session(void (*fn)(Session&)) {
+    std::vector<std::shared_ptr<Session>> live;
+    {
+      std::lock_guard lock(state_->sessions_mutex);
+      for (auto& [_, weak] : state_->sessions) {
+        if (auto s = weak.lock()) live.push_back(std::move(s));
+      }
+    }
+    for (auto& s : live) asio::post(s->executor(), [s, fn] { fn(*s); });
+  }
+
+  asio::awaitable<void> accept_loop() {
+    for (;;) {
+      boost::system::error_code ec;
+      tcp::socket socket(asio::make_strand(state_->ioc));
+      co_await acceptor_.async_accept(socket, asio::redirect_error(use_awaitable, ec));
+      if (ec) {
+        if (!acceptor_.is_open() || state_->draining) co_return;
+        if (ec == asio::error::no_descriptors) {
+          // Out of file descriptors: back off instead of spinning.
+          asio::steady_timer t(acceptor_.get_executor(), std::chrono::milliseconds(50));
+          co_await t.async_wait(asio::redirect_error(use_awaitable, ec));
+        }
+        continue;
+      }
+      std::shared_ptr<Session> session;
+      {
+        std::lock_guard lock(state_->sessions_mutex);
+        if (state_->sessions.size() >= state_->options.max_connections) {
+          state_->count_rejected("max_connections");
+          beast::error_code ignored;
+          socket.close(ignored);
+          continue;
+        }
+        socket.set_option(tcp::no_delay(true), ec);
+        const auto id = state_->next_session_id++;
+        session = std::make_shared<Session>(state_, std::move(socket), id);
+        state_->sessions.emplace(id, session);
+        if (state_->metrics) state_->metrics->connections.Increment();
+      }
+      auto exec = session->executor();
+      asio::co_spawn(exec, session->run(), [](std::exception_ptr e) {
+        if (!e) return;
+        try {
+          std::rethrow_exception(e);
+        } catch (const std::exception& ex) {
+          log::error("http session failed", {{"what", ex.what()}});
+        }
+      });
+    }
+  }
+
+  std::shared_ptr<State> state_;
+  tcp::acceptor acceptor_;
+  asio::executor_work_guard<asio::io_context::executor_type> work_;
+  std::vector<std::thread> threads_;
+  std::uint16_t port_ = 0;
+  std::atomic<bool> stopped_{false};
+};
+
+}  // namespace
+
+Result<std::unique_ptr<Server>> Server::start(ServerOptions options,
+                                              std::shared_ptr<const Router> router,
+                                              metrics::Registry* metrics) {
+  auto state = std::make_shared<State>(std::move(options), std::move(router));
+  if (metrics) {
+    state->metrics.emplace(metrics->prom());
+    for (const Route* r : state->router->routes()) {
+      state->route_metrics.emplace(
+          r, std::make_unique<RouteMetrics>(state->metrics->requests, state->metrics->durations,
+                                            r->pattern, std::string(to_string(r->method))));
+    }
+    state->unmatched_metrics = std::make_unique<RouteMetrics>(
+        state->metrics->requests, state->metrics->durations, "unmatched", "ANY");
+  }
+  boost::system::error_code ec;
+  const auto address = asio::ip::make_address(state->options.address, ec);
+  if (ec) {
+    return fail(
+        Error::invalid("address", "ip_address", "not an IP address: " + state->options.address));
+  }
+  tcp::acceptor acceptor(asio::make_strand(state->ioc));
+  const tcp::endpoint endpoint(address, state->options.port);
+  acceptor.open(endpoint.protocol(), ec);
+  if (!ec) acceptor.set_option(asio::socket_base::reuse_address(true), ec);
+  if (!ec) acceptor.bind(endpoint, ec);
+  if (!ec) acceptor.listen(asio::socket_base::max_listen_connections, ec);
+  if (ec) {
+    return fail(Error::unavailable("cannot listen on " + state->options.address + ":" +
+                                   std::to_string(state->options.port) + ": " + ec.message()));
+  }
+  auto server = std::make_unique<ServerImpl>(state, std::move(acceptor));
+  log::info("http server listening",
+            {{"address", state->options.address}, {"port", server->port()}});
+  return std::unique_ptr<Server>(std::move(server));
+}
+
+}  // namespace tongban::http

@@ -1,0 +1,257 @@
+#include "tongban/http/server.hpp"
+
+#include <arpa/inet.h>
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <boost/json/parse.hpp>
+#include <future>
+#include <thread>
+
+#include "tongban/http/client.hpp"
+#include "tongban/http/problem.hpp"
+#include "tongban/metrics/registry.hpp"
+
+namespace tongban::http {
+namespace {
+
+using namespace std::chrono_literals;
+
+// A raw socket for the abuse cases the client would never produce.
+class RawConnection {
+ public:
+  explicit RawConnection(std::uint16_t port) {
+    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(port);
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    connected_ = ::connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
+    timeval tv{5, 0};
+    ::setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  }
+  ~RawConnection() { ::close(fd_); }
+  bool connected() const { return connected_; }
+  void send(std::string_view data) { (void)!::write(fd_, data.data(), data.size()); }
+  // Reads until the peer closes (or 5 s pass); returns what came.
+  std::string read_all() {
+    std::string out;
+    char buf[4096];
+    for (;;) {
+      const auto n = ::read(fd_, buf, sizeof buf);
+      if (n <= 0) break;
+      out.append(buf, static_cast<std::size_t>(n));
+    }
+    return out;
+  }
+
+ private:
+  int fd_ = -1;
+  bool connected_ = false;
+};
+
+class ServerTest : public ::testing::Test {
+ protected:
+  void start(ServerOptions opts = {}) {
+    auto router = std::make_shared<Router>();
+    router->get("/hello", [](Request&) { return Response::text(200, "hello"); });
+    router->post("/echo", [](Request& req) {
+      auto body = json_body(req);
+      if (!body) return problem(body.error());
+      return Response::json(200, *body);
+    });
+    router->get("/slow", [this](Request&) {
+      slow_started_ = true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(slow_ms_.load()));
+      return Response::text(200, "done");
+    });
+    router->get("/trace", [](Request& req) {
+      return Response::text(200, req.trace.trace_id + " " + req.request_id);
+    });
+    router->get("/throws", [](Request&) -> Response { throw std::runtime_error("boom"); });
+    router_ = router;
+    auto s = Server::start(opts, router, &registry_);
+    ASSERT_TRUE(s) << s.error().message;
+    server_ = std::move(*s);
+  }
+  void TearDown() override {
+    if (server_) server_->stop(1s);
+  }
+  std::string url(std::string_view path) const {
+    return "http://127.0.0.1:" + std::to_string(server_->port()) + std::string(path);
+  }
+
+  metrics::Registry registry_;
+  std::shared_ptr<Router> router_;
+  std::unique_ptr<Server> server_;
+  std::atomic<bool> slow_started_{false};
+  std::atomic<int> slow_ms_{500};
+  Client client_;
+};
+
+TEST_F(ServerTest, serves_routes_with_keep_alive) {
+  start();
+  for (int i = 0; i < 5; ++i) {
+    auto r = client_.get(url("/hello"));
+    ASSERT_TRUE(r) << r.error().message;
+    EXPECT_EQ(r->status, 200);
+    EXPECT_EQ(r->body, "hello");
+  }
+  EXPECT_EQ(server_->connections(), 1u) << "the client reused one connection";
+}
+
+TEST_F(ServerTest, oversize_body_gets_a_413_problem) {
+  ServerOptions o;
+  o.body_limit = 1024;
+  start(o);
+  auto r = client_.post_json(url("/echo"), "{\"x\":\"" + std::string(4096, 'a') + "\"}");
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_EQ(r->status, 413);
+  EXPECT_EQ(*r->header("Content-Type"), "application/problem+json");
+  auto doc = boost::json::parse(r->body).as_object();
+  EXPECT_EQ(doc["rule"].as_string(), "max_body_size");
+}
+
+TEST_F(ServerTest, malformed_json_gets_a_400_problem_naming_the_error) {
+  start();
+  auto r = client_.post_json(url("/echo"), "{\"name\": tru");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 400);
+  auto doc = boost::json::parse(r->body).as_object();
+  EXPECT_EQ(doc["rule"].as_string(), "json_syntax");
+  EXPECT_EQ(doc["field"].as_string(), "body");
+}
+
+TEST_F(ServerTest, oversize_headers_get_a_431) {
+  ServerOptions o;
+  o.header_limit = 2048;
+  start(o);
+  auto r = client_.get(url("/hello"), {{"X-Big", std::string(8192, 'h')}});
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 431);
+}
+
+TEST_F(ServerTest, garbage_request_line_gets_a_400) {
+  start();
+  RawConnection c(server_->port());
+  c.send("NOT HTTP AT ALL\r\n\r\n");
+  const auto answer = c.read_all();
+  EXPECT_NE(answer.find("400"), std::string::npos) << answer;
+}
+
+TEST_F(ServerTest, slow_client_is_cut_by_the_read_timeout) {
+  ServerOptions o;
+  o.read_timeout = 300ms;
+  start(o);
+  RawConnection c(server_->port());
+  ASSERT_TRUE(c.connected());
+  c.send("GET /hello HTTP/1.1\r\nHost: x\r\n");  // never finishes the headers
+  const auto started = std::chrono::steady_clock::now();
+  const auto answer = c.read_all();  // returns when the server closes
+  EXPECT_EQ(answer, "");
+  EXPECT_LT(std::chrono::steady_clock::now() - started, 4s) << "closed by the server, not ours";
+  auto ok = client_.get(url("/hello"));
+  ASSERT_TRUE(ok);
+  EXPECT_EQ(ok->status, 200) << "other clients are still served";
+}
+
+TEST_F(ServerTest, idle_keep_alive_connection_is_closed_after_idle_timeout) {
+  ServerOptions o;
+  o.idle_timeout = 200ms;
+  start(o);
+  RawConnection c(server_->port());
+  c.send("GET /hello HTTP/1.1\r\nHost: x\r\n\r\n");
+  const auto answer = c.read_all();
+  EXPECT_NE(answer.find("hello"), std::string::npos);
+}
+
+TEST_F(ServerTest, stop_drains_in_flight_requests) {
+  start();
+  slow_ms_ = 700;
+  auto pending = std::async(std::launch::async, [this] { return Client().get(url("/slow")); });
+  while (!slow_started_) std::this_thread::sleep_for(5ms);
+  const auto port = server_->port();
+  server_->stop(5s);
+  auto r = pending.get();
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_EQ(r->status, 200);
+  EXPECT_EQ(r->body, "done");
+  EXPECT_EQ(*r->header("Connection"), "close");
+  RawConnection after(port);
+  EXPECT_FALSE(after.connected()) << "no new connections after stop";
+}
+
+TEST_F(ServerTest, drain_does_not_wait_for_idle_keep_alive_connections) {
+  start();
+  ASSERT_TRUE(client_.get(url("/hello")));  // leaves an idle pooled connection
+  const auto started = std::chrono::steady_clock::now();
+  server_->stop(10s);
+  EXPECT_LT(std::chrono::steady_clock::now() - started, 5s);
+}
+
+TEST_F(ServerTest, request_id_and_traceparent_propagate) {
+  start();
+  const std::string trace = "4bf92f3577b34da6a3ce929d0e0e4736";
+  auto r = client_.get(url("/trace"), {{"traceparent", "00-" + trace + "-00f067aa0ba902b7-01"},
+                                       {"X-Request-Id", "req-42"}});
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->body, trace + " req-42");
+  EXPECT_EQ(*r->header("X-Request-Id"), "req-42");
+  auto fresh = client_.get(url("/trace"));
+  ASSERT_TRUE(fresh);
+  EXPECT_EQ(fresh->body.size(), 32u + 1 + 32u) << "new trace id and request id";
+}
+
+TEST_F(ServerTest, a_throwing_handler_answers_500_and_the_server_goes_on) {
+  start();
+  auto r = client_.get(url("/throws"));
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 500);
+  EXPECT_EQ(client_.get(url("/hello"))->status, 200);
+}
+
+TEST_F(ServerTest, full_worker_queue_answers_503) {
+  ServerOptions o;
+  o.worker_threads = 1;
+  o.worker_queue_limit = 1;
+  start(o);
+  slow_ms_ = 800;
+  auto first = std::async(std::launch::async, [this] { return Client().get(url("/slow")); });
+  while (!slow_started_) std::this_thread::sleep_for(5ms);
+  auto second = Client().get(url("/slow"));
+  ASSERT_TRUE(second);
+  EXPECT_EQ(second->status, 503);
+  EXPECT_NE(second->header("Retry-After"), nullptr);
+  EXPECT_EQ(first.get()->status, 200);
+}
+
+TEST_F(ServerTest, records_red_metrics_per_route) {
+  start();
+  ASSERT_TRUE(client_.get(url("/hello")));
+  ASSERT_TRUE(client_.get(url("/missing")));
+  const auto text = registry_.serialize();
+  EXPECT_NE(text.find(R"(http_server_requests_total{method="GET",route="/hello",status="200"} 1)"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find(R"(route="unmatched",status="404")"), std::string::npos);
+  EXPECT_NE(text.find("http_server_request_duration_seconds_bucket"), std::string::npos);
+}
+
+TEST(Client, connection_refused_is_unavailable) {
+  Client c({.connect_timeout = 500ms});
+  auto r = c.get("http://127.0.0.1:1/x");
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, Errc::unavailable);
+  EXPECT_TRUE(r.error().retryable);
+}
+
+TEST(Client, rejects_non_http_urls) {
+  EXPECT_EQ(Client().get("ftp://x/y").error().code, Errc::invalid_argument);
+  EXPECT_EQ(Client().get("not a url").error().code, Errc::invalid_argument);
+}
+
+}  // namespace
+}  // namespace tongban::http

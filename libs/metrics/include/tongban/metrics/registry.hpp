@@ -1,0 +1,33 @@
+// The Prometheus registry a process exposes on /metrics (prometheus-cpp underneath).
+#pragma once
+
+#include <prometheus/counter.h>
+#include <prometheus/family.h>
+#include <prometheus/gauge.h>
+#include <prometheus/histogram.h>
+#include <prometheus/registry.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace tongban::metrics {
+
+class Registry {
+ public:
+  Registry() : registry_(std::make_shared<prometheus::Registry>()) {}
+
+  prometheus::Registry& prom() { return *registry_; }
+  const std::shared_ptr<prometheus::Registry>& shared() const { return registry_; }
+
+  // Prometheus text exposition format 0.0.4.
+  std::string serialize() const;
+
+ private:
+  std::shared_ptr<prometheus::Registry> registry_;
+};
+
+// Latency buckets in seconds from 0.5 ms to 10 s, shared so dashboards line up.
+const prometheus::Histogram::BucketBoundaries& latency_buckets();
+
+}  // namespace tongban::metrics
