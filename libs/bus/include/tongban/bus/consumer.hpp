@@ -41,6 +41,13 @@ struct ConsumerOptions {
   std::chrono::milliseconds retry_backoff{200};  // doubles per attempt, capped at 5 s
   std::chrono::milliseconds max_poll_interval{300000};
   bool from_beginning = true;  // auto.offset.reset=earliest for a new group
+  // Added with the implementation: a member silent this long leaves the group.
+  std::chrono::milliseconds session_timeout{30000};
+  // Partitions of each "<topic>.dlq" the runner creates at start: one by default, so a
+  // DLQ has a single offset sequence (`tongban-dlq replay --offset N`) and keeps the order
+  // in which messages died. -1 = the broker's default; an existing topic is left alone.
+  int dlq_partitions = 1;
+  int dlq_replication_factor = -1;  // the broker's default.replication.factor
 };
 
 // The handler gets decoded envelopes. A value that is not a valid envelope is poison

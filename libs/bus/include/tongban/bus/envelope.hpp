@@ -11,10 +11,10 @@
 namespace tongban::bus {
 
 struct Envelope {
-  std::string id;           // unique per event (UUIDv7); consumers dedupe on it
-  std::string source;       // "/tongban/<service>[/<node>]"
-  std::string type;         // "tongban.<service>.<event>.v<N>", e.g. tongban.delegation.case_forwarded.v1
-  std::string subject;      // the aggregate id; also the Kafka partition key
+  std::string id;      // unique per event (UUIDv7); consumers dedupe on it
+  std::string source;  // "/tongban/<service>[/<node>]"
+  std::string type;  // "tongban.<service>.<event>.v<N>", e.g. tongban.delegation.case_forwarded.v1
+  std::string subject;  // the aggregate id; also the Kafka partition key
   Clock::time_point time{};
   boost::json::value data;  // the event payload (an object)
 

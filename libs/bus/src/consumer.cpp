@@ -1,0 +1,437 @@
+#include "tongban/bus/consumer.hpp"
+
+#include <algorithm>
+#include <atomic>
+#include <condition_variable>
+#include <mutex>
+#include <thread>
+
+#include "kafka.hpp"
+#include "tongban/bus/admin.hpp"
+#include "tongban/bus/dlq.hpp"
+#include "tongban/core/log.hpp"
+
+namespace tongban::bus {
+
+const std::string* IncomingMessage::header(std::string_view name) const {
+  for (const auto& [k, v] : headers) {
+    if (k == name) return &v;
+  }
+  return nullptr;
+}
+
+namespace {
+
+using namespace detail;
+using Ms = std::chrono::milliseconds;
+using SteadyClock = std::chrono::steady_clock;
+
+constexpr Ms kMaxBackoff{5000};
+constexpr Ms kEnsureTopicsTimeout{15000};
+constexpr std::size_t kMaxReasonLength = 1000;
+
+std::string partitions_text(const rd_kafka_topic_partition_list_t* parts) {
+  std::string out;
+  for (int i = 0; i < parts->cnt; ++i) {
+    if (!out.empty()) out += ",";
+    out +=
+        std::string(parts->elems[i].topic) + "[" + std::to_string(parts->elems[i].partition) + "]";
+  }
+  return out;
+}
+
+IncomingMessage to_incoming(const rd_kafka_message_t* m) {
+  IncomingMessage in;
+  in.topic = rd_kafka_topic_name(m->rkt);
+  in.partition = m->partition;
+  in.offset = m->offset;
+  if (m->key != nullptr) in.key.assign(static_cast<const char*>(m->key), m->key_len);
+  if (m->payload != nullptr) in.value.assign(static_cast<const char*>(m->payload), m->len);
+  in.headers = read_headers(m);
+  return in;
+}
+
+class KafkaConsumerRunner final : public ConsumerRunner {
+ public:
+  KafkaConsumerRunner(ConsumerOptions options, EnvelopeHandler handler, Producer& dlq_producer,
+                      std::shared_ptr<DedupeStore> dedupe)
+      : options_(std::move(options)),
+        handler_(std::move(handler)),
+        dlq_producer_(dlq_producer),
+        dedupe_(std::move(dedupe)) {}
+
+  ~KafkaConsumerRunner() override { stop(); }
+
+  Result<void> init(const KafkaConfig& config) {
+    if (options_.group_id.empty()) {
+      return fail(Error::invalid("group_id", "required", "a consumer group id is required"));
+    }
+    if (options_.topics.empty()) {
+      return fail(Error::invalid("topics", "required", "at least one topic is required"));
+    }
+    if (options_.max_attempts < 1) {
+      return fail(Error::invalid("max_attempts", "minimum", "max_attempts must be at least 1"));
+    }
+    if (!handler_) return fail(Error::invalid("handler", "required", "a handler is required"));
+
+    // A poison message must always have somewhere to go, so the DLQs exist before the
+    // first message is read.
+    std::vector<TopicSpec> dlqs;
+    for (const auto& t : options_.topics) {
+      dlqs.push_back({dlq_topic(t), options_.dlq_partitions, options_.dlq_replication_factor});
+    }
+    if (auto r = ensure_topics(config, dlqs, kEnsureTopicsTimeout); !r) return fail(r.error());
+
+    auto conf = make_conf(
+        config, {{"group.id", options_.group_id},
+                 // Auto-commit only commits what we stored, and we store an offset only once its
+                 // message was handled or dead-lettered: a failed message is never committed.
+                 {"enable.auto.commit", "true"},
+                 {"enable.auto.offset.store", "false"},
+                 {"auto.commit.interval.ms", "1000"},
+                 {"partition.assignment.strategy", "cooperative-sticky"},
+                 {"max.poll.interval.ms", std::to_string(options_.max_poll_interval.count())},
+                 {"session.timeout.ms", std::to_string(options_.session_timeout.count())},
+                 {"auto.offset.reset", options_.from_beginning ? "earliest" : "latest"}});
+    if (!conf) return fail(conf.error());
+    rd_kafka_conf_set_opaque(conf->get(), this);
+    rd_kafka_conf_set_rebalance_cb(conf->get(), &KafkaConsumerRunner::on_rebalance);
+    auto handle = make_handle(RD_KAFKA_CONSUMER, std::move(*conf));
+    if (!handle) return fail(handle.error());
+    rk_ = std::move(*handle);
+    // One queue for messages, rebalances and errors: everything is served by our thread.
+    rd_kafka_poll_set_consumer(rk_.get());
+
+    PartitionListPtr topics(
+        rd_kafka_topic_partition_list_new(static_cast<int>(options_.topics.size())));
+    for (const auto& t : options_.topics) {
+      rd_kafka_topic_partition_list_add(topics.get(), t.c_str(), RD_KAFKA_PARTITION_UA);
+    }
+    if (const auto err = rd_kafka_subscribe(rk_.get(), topics.get());
+        err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+      return fail(to_error(err, "subscribe"));
+    }
+    return {};
+  }
+
+  void start() override {
+    std::lock_guard lifecycle(lifecycle_mutex_);
+    if (thread_.joinable() || closed_) return;
+    log::info("consumer started",
+              {{"component", "bus"}, {"group", options_.group_id}, {"topics", topics_text()}});
+    thread_ = std::thread([this] { run(); });
+  }
+
+  void stop() override {
+    std::lock_guard lifecycle(lifecycle_mutex_);
+    if (closed_ || !rk_) return;
+    {
+      std::lock_guard lock(wake_mutex_);
+      stopping_.store(true);
+    }
+    wake_cv_.notify_all();
+    if (thread_.joinable()) thread_.join();
+    // The poll thread has destroyed its last message (messages must go before close, or
+    // close waits for them); commit what was stored, then leave the group. The handle
+    // itself is destroyed with this object, after close.
+    if (const auto err = rd_kafka_commit(rk_.get(), nullptr, 0);
+        err != RD_KAFKA_RESP_ERR_NO_ERROR && err != RD_KAFKA_RESP_ERR__NO_OFFSET) {
+      log::warn("final offset commit failed",
+                {{"component", "bus"}, {"group", options_.group_id}, {"error", err_text(err)}});
+    }
+    if (const auto err = rd_kafka_consumer_close(rk_.get()); err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+      log::warn("consumer close failed",
+                {{"component", "bus"}, {"group", options_.group_id}, {"error", err_text(err)}});
+    }
+    closed_ = true;
+    log::info("consumer stopped", {{"component", "bus"},
+                                   {"group", options_.group_id},
+                                   {"processed", processed_.load()},
+                                   {"duplicates", duplicates_.load()},
+                                   {"dead_lettered", dead_lettered_.load()}});
+  }
+
+  long long processed() const override { return processed_.load(); }
+  long long duplicates() const override { return duplicates_.load(); }
+  long long dead_lettered() const override { return dead_lettered_.load(); }
+
+ private:
+  void run() {
+    while (!stopping_.load()) {
+      // Scoped per iteration: the message is destroyed before the next poll and, at the
+      // end, before stop() closes the consumer.
+      MessagePtr msg(rd_kafka_consumer_poll(rk_.get(), 100));
+      if (!msg) continue;
+      if (msg->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+        if (msg->err != RD_KAFKA_RESP_ERR__PARTITION_EOF) {
+          log::warn("consumer error", {{"component", "bus"},
+                                       {"group", options_.group_id},
+                                       {"error", err_text(msg->err)},
+                                       {"detail", rd_kafka_message_errstr(msg.get())}});
+        }
+        continue;
+      }
+      handle(msg.get());
+    }
+  }
+
+  // Per message: decode, dedupe, handle with bounded retries, or dead-letter. The offset
+  // is stored only on the two ways out that leave nothing behind: handled, or safely in
+  // the DLQ.
+  void handle(const rd_kafka_message_t* m) {
+    const IncomingMessage in = to_incoming(m);
+    const auto started = SteadyClock::now();
+    auto env = decode(in.value);
+    if (!env) {
+      dead_letter(in, "undecodable envelope: " + env.error().message, 0, started);
+      return;
+    }
+    for (int attempt = 1;; ++attempt) {
+      auto r = process_once(*env, in);
+      if (r) {
+        store_offset(in);
+        return;
+      }
+      const Error& e = r.error();
+      log::warn("handler failed", {{"component", "bus"},
+                                   {"group", options_.group_id},
+                                   {"topic", in.topic},
+                                   {"partition", in.partition},
+                                   {"offset", in.offset},
+                                   {"event_id", env->id},
+                                   {"attempt", attempt},
+                                   {"retryable", e.retryable},
+                                   {"error", e.message}});
+      if (!e.retryable) {
+        dead_letter(in, "non-retryable handler error: " + e.message, attempt, started);
+        return;
+      }
+      if (attempt >= options_.max_attempts) {
+        dead_letter(in, "handler failed " + std::to_string(attempt) + " times: " + e.message,
+                    attempt, started);
+        return;
+      }
+      const Ms delay = backoff(attempt);
+      // Retrying inline keeps the code simple; this bound keeps us well inside
+      // max.poll.interval.ms, so the group never evicts us for being slow.
+      if (SteadyClock::now() - started + delay > retry_budget()) {
+        dead_letter(in,
+                    "retry time budget exhausted after " + std::to_string(attempt) +
+                        " attempts: " + e.message,
+                    attempt, started);
+        return;
+      }
+      if (!sleep_unless_stopping(delay)) {
+        log::info("stopping mid-retry: offset not stored, the message will be redelivered",
+                  {{"component", "bus"}, {"topic", in.topic}, {"offset", in.offset}});
+        return;
+      }
+    }
+  }
+
+  Result<void> process_once(const Envelope& env, const IncomingMessage& in) {
+    if (dedupe_) {
+      auto seen = dedupe_->seen(options_.group_id, env.id);
+      if (!seen) return fail(seen.error());
+      if (*seen) {
+        duplicates_.fetch_add(1);
+        log::debug("duplicate event skipped",
+                   {{"component", "bus"}, {"group", options_.group_id}, {"event_id", env.id}});
+        return {};
+      }
+    }
+    Result<void> r;
+    // A throwing handler is a bug, not a transient fault: it goes to the DLQ.
+    try {
+      r = handler_(env, in);
+    } catch (const std::exception& ex) {
+      r = fail(Error::internal(std::string("handler threw: ") + ex.what()));
+    } catch (...) {
+      r = fail(Error::internal("handler threw a non-standard exception"));
+    }
+    if (!r) return r;
+    processed_.fetch_add(1);
+    if (dedupe_) {
+      // Running the handler again would be worse than a missing mark (which only matters
+      // if a duplicate arrives later), so the message counts as handled either way.
+      if (auto marked = dedupe_->mark(options_.group_id, env.id); !marked) {
+        log::warn("dedupe mark failed; a redelivery could apply this event again",
+                  {{"component", "bus"}, {"event_id", env.id}, {"error", marked.error().message}});
+      }
+    }
+    return {};
+  }
+
+  void dead_letter(const IncomingMessage& in, std::string reason, int attempts,
+                   SteadyClock::time_point started) {
+    if (reason.size() > kMaxReasonLength) reason.resize(kMaxReasonLength);
+    OutgoingMessage out{dlq_topic(in.topic), in.key, in.value, in.headers};
+    out.headers.emplace_back(kDlqReason, reason);
+    out.headers.emplace_back(kDlqOriginalTopic, in.topic);
+    out.headers.emplace_back(kDlqOriginalPartition, std::to_string(in.partition));
+    out.headers.emplace_back(kDlqOriginalOffset, std::to_string(in.offset));
+    out.headers.emplace_back(kDlqAttempts, std::to_string(attempts));
+    out.headers.emplace_back(kDlqTime, to_rfc3339(Clock::system().now()));
+    for (int tries = 1;; ++tries) {
+      auto r = dlq_producer_.produce_sync(out, std::min(options_.max_poll_interval / 4, Ms(60000)));
+      if (r) {
+        dead_lettered_.fetch_add(1);
+        log::warn("message dead-lettered", {{"component", "bus"},
+                                            {"group", options_.group_id},
+                                            {"topic", in.topic},
+                                            {"partition", in.partition},
+                                            {"offset", in.offset},
+                                            {"dlq", out.topic},
+                                            {"attempts", attempts},
+                                            {"reason", reason}});
+        store_offset(in);
+        return;
+      }
+      // Not stored, and no later offset of this partition gets stored either while we
+      // wait here: the partition stalls rather than lose the message.
+      log::error("cannot publish to the DLQ; offset not stored", {{"component", "bus"},
+                                                                  {"topic", in.topic},
+                                                                  {"partition", in.partition},
+                                                                  {"offset", in.offset},
+                                                                  {"dlq", out.topic},
+                                                                  {"error", r.error().message}});
+      if (SteadyClock::now() - started > retry_budget()) {
+        // Before the group evicts us: rewind so this message comes back through poll,
+        // which keeps our membership alive while the DLQ is down.
+        rewind(in);
+        return;
+      }
+      if (!sleep_unless_stopping(backoff(tries))) return;
+    }
+  }
+
+  void store_offset(const IncomingMessage& in) {
+    PartitionListPtr list(rd_kafka_topic_partition_list_new(1));
+    rd_kafka_topic_partition_list_add(list.get(), in.topic.c_str(), in.partition)->offset =
+        in.offset + 1;  // the next offset to read, as Kafka commits it
+    auto err = rd_kafka_offsets_store(rk_.get(), list.get());
+    if (err == RD_KAFKA_RESP_ERR_NO_ERROR) err = list->elems[0].err;
+    if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+      // Typically the partition was revoked meanwhile: its new owner reads it again.
+      log::warn("offset not stored", {{"component", "bus"},
+                                      {"topic", in.topic},
+                                      {"partition", in.partition},
+                                      {"offset", in.offset},
+                                      {"error", err_text(err)}});
+    }
+  }
+
+  void rewind(const IncomingMessage& in) {
+    PartitionListPtr list(rd_kafka_topic_partition_list_new(1));
+    rd_kafka_topic_partition_list_add(list.get(), in.topic.c_str(), in.partition)->offset =
+        in.offset;
+    ErrorPtr error(rd_kafka_seek_partitions(rk_.get(), list.get(), 5000));
+    log::warn("partition rewound to retry later", {{"component", "bus"},
+                                                   {"topic", in.topic},
+                                                   {"partition", in.partition},
+                                                   {"offset", in.offset},
+                                                   {"ok", !error && list->elems[0].err == 0}});
+  }
+
+  Ms backoff(int attempt) const {
+    Ms delay = options_.retry_backoff;
+    for (int i = 1; i < attempt && delay < kMaxBackoff; ++i) delay *= 2;
+    return std::min(delay, kMaxBackoff);
+  }
+
+  Ms retry_budget() const { return options_.max_poll_interval / 2; }
+
+  // False when stop() interrupted the wait.
+  bool sleep_unless_stopping(Ms d) {
+    std::unique_lock lock(wake_mutex_);
+    return !wake_cv_.wait_for(lock, d, [&] { return stopping_.load(); });
+  }
+
+  std::string topics_text() const {
+    std::string out;
+    for (const auto& t : options_.topics) out += (out.empty() ? "" : ",") + t;
+    return out;
+  }
+
+  // Served by the poll thread inside rd_kafka_consumer_poll (and by stop() inside close),
+  // never while a message is in hand.
+  static void on_rebalance(rd_kafka_t* rk, rd_kafka_resp_err_t err,
+                           rd_kafka_topic_partition_list_t* parts, void* opaque) {
+    auto* self = static_cast<KafkaConsumerRunner*>(opaque);
+    const char* protocol = rd_kafka_rebalance_protocol(rk);
+    const bool cooperative = protocol != nullptr && std::string_view(protocol) == "COOPERATIVE";
+    ErrorPtr error;
+    rd_kafka_resp_err_t eager_err = RD_KAFKA_RESP_ERR_NO_ERROR;
+    if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
+      log::info("partitions assigned", {{"component", "bus"},
+                                        {"group", self->options_.group_id},
+                                        {"protocol", protocol ? protocol : ""},
+                                        {"partitions", partitions_text(parts)}});
+      if (cooperative) {
+        error.reset(rd_kafka_incremental_assign(rk, parts));
+      } else {
+        eager_err = rd_kafka_assign(rk, parts);
+      }
+    } else {
+      const bool lost = rd_kafka_assignment_lost(rk) != 0;
+      log::info(lost ? "partitions lost" : "partitions revoked",
+                {{"component", "bus"},
+                 {"group", self->options_.group_id},
+                 {"partitions", partitions_text(parts)}});
+      // Commit what we finished before the partitions move, so the next owner does not
+      // redo it. A lost assignment may already belong to someone else: do not commit.
+      if (!lost) {
+        if (const auto c = rd_kafka_commit(rk, nullptr, 0);
+            c != RD_KAFKA_RESP_ERR_NO_ERROR && c != RD_KAFKA_RESP_ERR__NO_OFFSET) {
+          log::warn("commit before revocation failed",
+                    {{"component", "bus"}, {"error", err_text(c)}});
+        }
+      }
+      if (cooperative) {
+        error.reset(rd_kafka_incremental_unassign(rk, parts));
+      } else {
+        eager_err = rd_kafka_assign(rk, nullptr);
+      }
+    }
+    if (error || eager_err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+      log::error("rebalance (un)assign failed",
+                 {{"component", "bus"},
+                  {"group", self->options_.group_id},
+                  {"error", error ? rd_kafka_error_string(error.get()) : err_text(eager_err)}});
+    }
+  }
+
+  ConsumerOptions options_;
+  EnvelopeHandler handler_;
+  Producer& dlq_producer_;
+  std::shared_ptr<DedupeStore> dedupe_;
+
+  std::atomic<long long> processed_{0};
+  std::atomic<long long> duplicates_{0};
+  std::atomic<long long> dead_lettered_{0};
+
+  std::mutex lifecycle_mutex_;  // start/stop
+  bool closed_ = false;
+  std::mutex wake_mutex_;  // interrupts retry backoff on stop()
+  std::condition_variable wake_cv_;
+  std::atomic<bool> stopping_{false};
+
+  // Lifetime: the handle's callbacks point at this object and the poll thread uses the
+  // handle. stop() (from the destructor at the latest) joins the thread and closes the
+  // consumer; `rk_`, declared before `thread_`, is destroyed after it.
+  HandlePtr rk_;
+  std::thread thread_;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<ConsumerRunner>> ConsumerRunner::create(
+    const KafkaConfig& config, ConsumerOptions options, EnvelopeHandler handler,
+    Producer& dlq_producer, std::shared_ptr<DedupeStore> dedupe) {
+  auto runner = std::make_unique<KafkaConsumerRunner>(std::move(options), std::move(handler),
+                                                      dlq_producer, std::move(dedupe));
+  if (auto r = runner->init(config); !r) return fail(r.error());
+  return std::unique_ptr<ConsumerRunner>(std::move(runner));
+}
+
+}  // namespace tongban::bus

@@ -1,0 +1,184 @@
+#include "tongban/bus/envelope.hpp"
+
+#include <boost/json/object.hpp>
+#include <boost/url/parse.hpp>
+#include <chrono>
+#include <vector>
+
+#include "tongban/core/ids.hpp"
+#include "tongban/core/json.hpp"
+
+namespace tongban::bus {
+namespace {
+
+constexpr std::string_view kSpecVersion = "1.0";
+constexpr std::string_view kContentType = "application/json";
+constexpr std::size_t kMaxAttribute = 1024;
+
+bool is_lower_word(std::string_view s) {
+  if (s.empty() || !(s.front() >= 'a' && s.front() <= 'z')) return false;
+  for (char c : s) {
+    if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-')) return false;
+  }
+  return true;
+}
+
+bool is_version_segment(std::string_view s) {
+  if (s.size() < 2 || s[0] != 'v' || s[1] < '1' || s[1] > '9') return false;
+  for (char c : s.substr(1)) {
+    if (c < '0' || c > '9') return false;
+  }
+  return true;
+}
+
+// tongban.<service>.<event>[.<more>].v<N>: the service segment tells a consumer who
+// owns the event, the version lets a payload change shape without breaking readers.
+bool is_event_type(std::string_view type) {
+  std::vector<std::string_view> parts;
+  std::size_t start = 0;
+  while (true) {
+    auto dot = type.find('.', start);
+    parts.push_back(type.substr(start, dot == std::string_view::npos ? dot : dot - start));
+    if (dot == std::string_view::npos) break;
+    start = dot + 1;
+  }
+  if (parts.size() < 4 || parts.front() != "tongban" || !is_version_segment(parts.back())) {
+    return false;
+  }
+  for (std::size_t i = 1; i + 1 < parts.size(); ++i) {
+    if (!is_lower_word(parts[i])) return false;
+  }
+  return true;
+}
+
+Error attribute_error(std::string_view attr, std::string rule, std::string message) {
+  return Error::invalid(std::string(attr), std::move(rule),
+                        "event attribute '" + std::string(attr) + "' " + message);
+}
+
+Result<std::string> required_string(const boost::json::object& obj, std::string_view attr) {
+  auto it = obj.find(attr);
+  if (it == obj.end() || it->value().is_null()) {
+    return fail(attribute_error(attr, "required", "is required"));
+  }
+  if (!it->value().is_string()) {
+    return fail(attribute_error(attr, "type", "must be a string"));
+  }
+  const auto& s = it->value().get_string();
+  if (s.empty()) return fail(attribute_error(attr, "min_length", "must not be empty"));
+  if (s.size() > kMaxAttribute) {
+    return fail(attribute_error(
+        attr, "max_length", "must be at most " + std::to_string(kMaxAttribute) + " characters"));
+  }
+  return std::string(s);
+}
+
+}  // namespace
+
+Envelope Envelope::make(std::string source, std::string type, std::string subject,
+                        boost::json::value data, const Clock& clock) {
+  Envelope e;
+  e.id = ids::uuid_v7();
+  e.source = std::move(source);
+  e.type = std::move(type);
+  e.subject = std::move(subject);
+  // The wire format carries milliseconds; truncating here makes encode/decode exact.
+  e.time = std::chrono::floor<std::chrono::milliseconds>(clock.now());
+  e.data = data.is_null() ? boost::json::value(boost::json::object{}) : std::move(data);
+  return e;
+}
+
+std::string encode(const Envelope& e) {
+  boost::json::object obj;
+  obj["specversion"] = kSpecVersion;
+  obj["id"] = e.id;
+  obj["source"] = e.source;
+  obj["type"] = e.type;
+  obj["subject"] = e.subject;
+  obj["time"] = to_rfc3339(e.time);
+  obj["datacontenttype"] = kContentType;
+  obj["data"] = e.data;
+  return json::serialize(obj);
+}
+
+Result<Envelope> decode(std::string_view text) {
+  auto parsed = json::parse(text);
+  if (!parsed) {
+    return fail(Error{Errc::malformed, "event is not valid JSON: " + parsed.error().message,
+                      "envelope", "json_syntax", false});
+  }
+  if (!parsed->is_object()) {
+    return fail(Error{Errc::malformed, "event must be a JSON object (structured CloudEvent)",
+                      "envelope", "type", false});
+  }
+  const auto& obj = parsed->get_object();
+
+  auto specversion = required_string(obj, "specversion");
+  if (!specversion) return fail(std::move(specversion.error()));
+  if (*specversion != kSpecVersion) {
+    return fail(attribute_error("specversion", "specversion",
+                                "must be \"1.0\", got \"" + *specversion + "\""));
+  }
+
+  Envelope e;
+  auto id = required_string(obj, "id");
+  if (!id) return fail(std::move(id.error()));
+  e.id = std::move(*id);
+
+  auto source = required_string(obj, "source");
+  if (!source) return fail(std::move(source.error()));
+  if (!boost::urls::parse_uri_reference(*source)) {
+    return fail(attribute_error("source", "uri_reference",
+                                "must be a URI-reference such as /tongban/<service>"));
+  }
+  e.source = std::move(*source);
+
+  auto type = required_string(obj, "type");
+  if (!type) return fail(std::move(type.error()));
+  if (!is_event_type(*type)) {
+    return fail(
+        attribute_error("type", "event_type",
+                        "must look like tongban.<service>.<event>.v<N>, got \"" + *type + "\""));
+  }
+  e.type = std::move(*type);
+
+  // Optional in CloudEvents, required here: it is the aggregate id and the partition key.
+  auto subject = required_string(obj, "subject");
+  if (!subject) return fail(std::move(subject.error()));
+  e.subject = std::move(*subject);
+
+  auto time = required_string(obj, "time");
+  if (!time) return fail(std::move(time.error()));
+  if (!parse_rfc3339(*time, e.time)) {
+    return fail(
+        attribute_error("time", "rfc3339", "must be an RFC 3339 timestamp, got \"" + *time + "\""));
+  }
+
+  if (auto it = obj.find("datacontenttype"); it != obj.end() && !it->value().is_null()) {
+    const auto* ct = it->value().if_string();
+    // Parameters such as "; charset=utf-8" are allowed; the media type must be JSON.
+    if (ct == nullptr || std::string_view(*ct).substr(0, ct->find(';')) != kContentType) {
+      return fail(attribute_error("datacontenttype", "media_type", "must be application/json"));
+    }
+  }
+
+  auto data = obj.find("data");
+  if (data == obj.end() || data->value().is_null()) {
+    return fail(attribute_error("data", "required", "is required"));
+  }
+  if (!data->value().is_object()) {
+    return fail(attribute_error("data", "type", "must be a JSON object"));
+  }
+  e.data = data->value();
+  return e;
+}
+
+std::string topic_name(std::string_view service, std::string_view stream, int version) {
+  std::string name = "tongban.";
+  name.append(service).append(".").append(stream).append(".v").append(std::to_string(version));
+  return name;
+}
+
+std::string dlq_topic(std::string_view topic) { return std::string(topic) + ".dlq"; }
+
+}  // namespace tongban::bus
