@@ -1,0 +1,292 @@
+#include "tongban/store/outbox_relay.hpp"
+
+#include <unistd.h>
+
+#include <optional>
+#include <utility>
+#include <vector>
+
+#include "tongban/core/ids.hpp"
+#include "tongban/core/log.hpp"
+#include "tongban/store/outbox_message.hpp"
+
+namespace tongban::store {
+namespace {
+
+using std::chrono::milliseconds;
+
+// Take the lease if free, renew it if ours: SET NX PX, plus renewal by its holder only.
+const Script kHoldLease(R"lua(
+local holder = redis.call('GET', KEYS[1])
+if not holder then
+  redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+  return 1
+end
+if holder == ARGV[1] then
+  redis.call('PEXPIRE', KEYS[1], ARGV[2])
+  return 1
+end
+return 0
+)lua");
+
+const Script kReleaseLease(R"lua(
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+  return redis.call('DEL', KEYS[1])
+end
+return 0
+)lua");
+
+struct Entry {
+  std::string id;
+  OutboxMessage message;
+  std::vector<std::string> fields;  // as stored, for moving a malformed entry aside
+  bool valid = false;
+};
+
+Entry parse_entry(const Reply& r) {
+  Entry e;
+  if (!r.is_array() || r.array().size() != 2) return e;
+  e.id = r.array()[0].str();
+  const auto& kv = r.array()[1].array();
+  bool has_topic = false, has_event = false;
+  for (std::size_t i = 0; i + 1 < kv.size(); i += 2) {
+    const std::string& field = kv[i].str();
+    const std::string& value = kv[i + 1].str();
+    e.fields.push_back(field);
+    e.fields.push_back(value);
+    if (field == "topic") {
+      e.message.topic = value;
+      has_topic = !value.empty();
+    } else if (field == "key") {
+      e.message.key = value;
+    } else if (field == "event") {
+      e.message.event = value;
+      has_event = true;
+    } else if (field == "traceparent") {
+      e.message.traceparent = value;
+    }
+  }
+  e.valid = !e.id.empty() && has_topic && has_event;
+  return e;
+}
+
+std::string default_owner() {
+  char host[256] = {};
+  ::gethostname(host, sizeof host - 1);
+  return std::string(host) + "-" + std::to_string(::getpid()) + "-" + ids::random_hex(4);
+}
+
+// Delivery reports of one batch, filled from the producer's poll thread.
+struct Reports {
+  explicit Reports(std::size_t n) : results(n) {}
+  std::mutex mu;
+  std::condition_variable cv;
+  std::size_t outstanding = 0;
+  std::vector<std::optional<Result<void>>> results;
+};
+
+}  // namespace
+
+OutboxRelay::OutboxRelay(Redis& redis, bus::Producer& producer, OutboxRelayOptions options)
+    : redis_(redis), producer_(producer), options_(std::move(options)) {
+  if (options_.owner.empty()) options_.owner = default_owner();
+  if (options_.batch_size < 1) options_.batch_size = 1;
+  outbox_ = outbox_key(options_.service);
+  lease_key_ = outbox_ + ":lease";
+  dead_key_ = outbox_ + ":dead";
+}
+
+OutboxRelay::~OutboxRelay() { stop(); }
+
+void OutboxRelay::start() {
+  if (running_.exchange(true)) return;
+  thread_ = std::thread([this] { run(); });
+}
+
+void OutboxRelay::stop() {
+  {
+    std::lock_guard lock(mu_);
+    running_ = false;
+  }
+  wake_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+void OutboxRelay::pause(milliseconds d) {
+  std::unique_lock lock(mu_);
+  wake_.wait_for(lock, d, [&] { return !running_.load(); });
+}
+
+void OutboxRelay::run() {
+  log::info("outbox relay started", {{"outbox", outbox_}, {"owner", options_.owner}});
+  while (running_.load()) {
+    auto n = relay_once();
+    if (!running_.load()) break;
+    if (!n) {
+      log::warn("outbox relay step failed", {{"outbox", outbox_}, {"error", n.error().message}});
+      pause(options_.retry_backoff);
+    } else if (*n == 0) {
+      if (leader_.load()) {
+        wait_for_entries();
+      } else {
+        pause(options_.idle_wait);  // a standby: try the lease again later
+      }
+    }
+  }
+  if (!options_.stop_before_delete) release_lease();
+  leader_ = false;
+  log::info("outbox relay stopped", {{"outbox", outbox_}, {"published", published_.load()}});
+}
+
+Result<bool> OutboxRelay::hold_lease() {
+  auto r = kHoldLease.run(redis_, {lease_key_},
+                          {options_.owner, std::to_string(options_.lease_ttl.count())});
+  if (!r) return fail(std::move(r.error()));
+  if (r->is_error()) return fail(Error::unavailable("outbox lease script failed: " + r->str()));
+  bool held = r->integer() == 1;
+  if (held != leader_.exchange(held)) {
+    log::info(held ? "outbox lease taken" : "outbox lease lost",
+              {{"outbox", outbox_}, {"owner", options_.owner}});
+  }
+  return held;
+}
+
+void OutboxRelay::release_lease() {
+  if (!leader_.load()) return;
+  kReleaseLease.run(redis_, {lease_key_}, {options_.owner});
+}
+
+void OutboxRelay::wait_for_entries() {
+  if (!waiter_) {
+    auto session = redis_.session();
+    if (!session) {
+      pause(options_.idle_wait);  // Redis trouble: poll instead
+      return;
+    }
+    waiter_ = std::move(*session);
+  }
+  // The outbox was empty a moment ago, so any entry after 0-0 is new: no race with an
+  // XADD between our XRANGE and this XREAD.
+  auto r = waiter_->command(
+      Command{"XREAD", "COUNT", "1", "BLOCK", std::to_string(options_.idle_wait.count()), "STREAMS",
+              outbox_, "0-0"},
+      options_.idle_wait + redis_.options().command_timeout);
+  if (!r) {
+    waiter_.reset();  // its connection may be gone; a new one next time
+    pause(options_.retry_backoff);
+  }
+}
+
+Result<int> OutboxRelay::relay_once() {
+  auto held = hold_lease();
+  if (!held) return fail(std::move(held.error()));
+  if (!*held) return 0;
+
+  auto range = redis_.command(
+      Command{"XRANGE", outbox_, "-", "+", "COUNT", std::to_string(options_.batch_size)});
+  if (!range) return fail(std::move(range.error()));
+  if (range->is_error()) return fail(Error::unavailable("XRANGE failed: " + range->str()));
+  if (range->array().empty()) return 0;
+
+  std::vector<Entry> entries;
+  entries.reserve(range->array().size());
+  for (const Reply& r : range->array()) entries.push_back(parse_entry(r));
+
+  // Publish the batch in stream order; the idempotent producer keeps that order per
+  // partition. Stop at the first entry the producer refuses.
+  auto reports = std::make_shared<Reports>(entries.size());
+  std::size_t sent = 0;
+  for (; sent < entries.size(); ++sent) {
+    Entry& e = entries[sent];
+    if (!e.valid) {
+      reports->results[sent] = Result<void>{};  // moved aside below, in order
+      continue;
+    }
+    bus::OutgoingMessage msg{e.message.topic, e.message.key, e.message.event, {}};
+    if (!e.message.traceparent.empty())
+      msg.headers.emplace_back("traceparent", e.message.traceparent);
+    {
+      std::lock_guard lock(reports->mu);
+      ++reports->outstanding;
+    }
+    auto produced = producer_.produce(std::move(msg), [reports, i = sent](const Result<void>& r) {
+      std::lock_guard lock(reports->mu);
+      reports->results[i] = r;
+      if (--reports->outstanding == 0) reports->cv.notify_all();
+    });
+    if (!produced) {
+      std::lock_guard lock(reports->mu);
+      --reports->outstanding;
+      reports->results[sent] = fail(std::move(produced.error()));
+      ++sent;
+      break;
+    }
+  }
+  {
+    std::unique_lock lock(reports->mu);
+    reports->cv.wait_for(lock, options_.delivery_timeout,
+                         [&] { return reports->outstanding == 0; });
+  }
+
+  // The delivered prefix: everything up to the first entry without an OK report.
+  std::vector<std::string> done_ids;
+  std::vector<Command> commands;
+  std::optional<Error> first_failure;
+  {
+    std::lock_guard lock(reports->mu);
+    for (std::size_t i = 0; i < sent; ++i) {
+      const auto& result = reports->results[i];
+      if (!result.has_value() || !result->has_value()) {
+        first_failure =
+            result.has_value() ? result->error() : Error::timeout("no delivery report in time");
+        break;
+      }
+      if (!entries[i].valid) {
+        log::error("malformed outbox entry moved aside",
+                   {{"outbox", outbox_}, {"id", entries[i].id}, {"to", dead_key_}});
+        Command xadd{"XADD", dead_key_, "*"};
+        xadd.insert(xadd.end(), entries[i].fields.begin(), entries[i].fields.end());
+        if (entries[i].fields.empty()) xadd.insert(xadd.end(), {"id", entries[i].id});
+        commands.push_back(std::move(xadd));
+      }
+      done_ids.push_back(entries[i].id);
+    }
+  }
+  if (options_.stop_before_delete) {
+    // Simulated crash: published, not deleted.
+    published_ += static_cast<long long>(done_ids.size());
+    std::lock_guard lock(mu_);
+    running_ = false;
+    return static_cast<int>(done_ids.size());
+  }
+  if (!done_ids.empty()) {
+    Command xdel{"XDEL", outbox_};
+    xdel.insert(xdel.end(), done_ids.begin(), done_ids.end());
+    commands.push_back(std::move(xdel));
+    auto deleted = redis_.pipeline(commands);
+    if (!deleted) {
+      // Published but still in the outbox: they go out again (consumers dedupe by id).
+      return fail(std::move(deleted.error()));
+    }
+    published_ += static_cast<long long>(done_ids.size());
+  }
+  if (first_failure) {
+    ++failures_;
+    return fail(Error{first_failure->code,
+                      "outbox delivery failed, retrying from entry " + entries[done_ids.size()].id +
+                          ": " + first_failure->message,
+                      {},
+                      {},
+                      true});
+  }
+  return static_cast<int>(done_ids.size());
+}
+
+Result<long long> OutboxRelay::backlog() {
+  auto r = redis_.command(Command{"XLEN", outbox_});
+  if (!r) return fail(std::move(r.error()));
+  if (r->is_error()) return fail(Error::unavailable("XLEN failed: " + r->str()));
+  return r->integer();
+}
+
+}  // namespace tongban::store

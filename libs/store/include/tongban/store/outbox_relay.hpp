@@ -1,0 +1,89 @@
+// The relay of a transactional outbox: publishes the entries of "tb:<service>:outbox" to
+// Kafka in stream order and deletes each only after its delivery report said OK, so a
+// state change committed in Redis always reaches the bus (at least once).
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include "tongban/bus/producer.hpp"
+#include "tongban/core/result.hpp"
+#include "tongban/store/redis.hpp"
+#include "tongban/store/script.hpp"
+
+namespace tongban::store {
+
+struct OutboxRelayOptions {
+  std::string service;  // relays tb:<service>:outbox under the lease tb:<service>:outbox:lease
+  std::string owner;    // lease holder id; default "<hostname>-<pid>-<random>"
+  int batch_size = 100;
+  // Only the holder of the lease relays, so entries leave in order even with several
+  // replicas. Renewed before every batch; a dead holder's lease lapses after this long.
+  std::chrono::milliseconds lease_ttl{10000};
+  // Waiting for the delivery reports of a batch; keep it well below lease_ttl.
+  std::chrono::milliseconds delivery_timeout{5000};
+  // An empty outbox is waited on with XREAD BLOCK (on a connection of its own) this
+  // long at a time; new entries wake the relay at once.
+  std::chrono::milliseconds idle_wait{500};
+  std::chrono::milliseconds retry_backoff{500};  // after a failed delivery or Redis error
+  // Test hook, to simulate a crash between publish and delete: after the first batch is
+  // delivered the relay stops without XDEL (and without releasing its lease).
+  bool stop_before_delete = false;
+};
+
+class OutboxRelay {
+ public:
+  OutboxRelay(Redis& redis, bus::Producer& producer, OutboxRelayOptions options);
+  ~OutboxRelay();
+  OutboxRelay(const OutboxRelay&) = delete;
+  OutboxRelay& operator=(const OutboxRelay&) = delete;
+
+  // Starts the relay thread.
+  void start();
+  // Finishes the batch in hand, releases the lease, joins.
+  void stop();
+
+  // One step, for callers that drive the relay themselves: take or renew the lease and
+  // relay up to one batch. Returns the number of entries published and deleted (0 when
+  // another relay holds the lease or the outbox is empty).
+  Result<int> relay_once();
+
+  // XLEN of the outbox: entries not yet published (for /metrics and the portal).
+  Result<long long> backlog();
+
+  bool leader() const { return leader_.load(); }
+  long long published() const { return published_.load(); }
+  long long delivery_failures() const { return failures_.load(); }
+  const std::string& outbox() const { return outbox_; }
+  const std::string& owner() const { return options_.owner; }
+
+ private:
+  void run();
+  Result<bool> hold_lease();
+  void release_lease();
+  void wait_for_entries();
+  void pause(std::chrono::milliseconds d);
+
+  Redis& redis_;
+  bus::Producer& producer_;
+  OutboxRelayOptions options_;
+  std::string outbox_;
+  std::string lease_key_;
+  std::string dead_key_;
+  std::unique_ptr<RedisSession> waiter_;  // XREAD BLOCK must not hold a shared connection
+
+  std::atomic<bool> running_{false};
+  std::atomic<bool> leader_{false};
+  std::atomic<long long> published_{0};
+  std::atomic<long long> failures_{0};
+  std::mutex mu_;
+  std::condition_variable wake_;
+  std::thread thread_;
+};
+
+}  // namespace tongban::store
