@@ -173,6 +173,13 @@ Result<Envelope> decode(std::string_view text) {
   return e;
 }
 
+OutgoingMessage to_message(std::string topic, const Envelope& e,
+                           const std::optional<TraceContext>& trace) {
+  OutgoingMessage m{std::move(topic), e.subject, encode(e), {}};
+  if (trace) m.headers.emplace_back(kTraceparentHeader, trace->header());
+  return m;
+}
+
 std::string topic_name(std::string_view service, std::string_view stream, int version) {
   std::string name = "tongban.";
   name.append(service).append(".").append(stream).append(".v").append(std::to_string(version));

@@ -150,6 +150,17 @@ INSTANTIATE_TEST_SUITE_P(
         Broken{"string_data", set("data", "{}"), "data", "type"}),
     [](const auto& p) { return std::string(p.param.name); });
 
+TEST(EventMessage, keys_by_subject_and_carries_the_traceparent_header) {
+  const auto e = sample();
+  const auto trace = TraceContext::start();
+  const auto m = to_message("tongban.delegation.cases.v1", e, trace);
+  EXPECT_EQ(m.topic, "tongban.delegation.cases.v1");
+  EXPECT_EQ(m.key, "case-42");
+  EXPECT_EQ(m.value, encode(e));
+  EXPECT_EQ(m.headers, (Headers{{"traceparent", trace.header()}}));
+  EXPECT_TRUE(to_message("t", e).headers.empty());
+}
+
 TEST(TopicNames, follow_tongban_service_stream_version) {
   EXPECT_EQ(topic_name("delegation", "cases"), "tongban.delegation.cases.v1");
   EXPECT_EQ(topic_name("datahub", "indicators", 3), "tongban.datahub.indicators.v3");

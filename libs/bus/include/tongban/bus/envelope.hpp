@@ -2,11 +2,14 @@
 #pragma once
 
 #include <boost/json/value.hpp>
+#include <optional>
 #include <string>
 #include <string_view>
 
+#include "tongban/bus/producer.hpp"
 #include "tongban/core/clock.hpp"
 #include "tongban/core/result.hpp"
+#include "tongban/core/trace.hpp"
 
 namespace tongban::bus {
 
@@ -28,6 +31,15 @@ struct Envelope {
 std::string encode(const Envelope& e);
 // Validates every required attribute; errors name the attribute.
 Result<Envelope> decode(std::string_view json);
+
+// The W3C trace context travels next to the event, in this Kafka header (SPEC §2).
+inline constexpr std::string_view kTraceparentHeader = "traceparent";
+
+// The Kafka message for an event: key = subject (the aggregate id, so one aggregate's
+// events stay in one partition, in order), value = encode(e), plus a `traceparent` header
+// when a trace is given.
+OutgoingMessage to_message(std::string topic, const Envelope& e,
+                           const std::optional<TraceContext>& trace = std::nullopt);
 
 // Topic names follow tongban.<service>.<stream>.v<N>; the DLQ of a topic is "<topic>.dlq".
 std::string topic_name(std::string_view service, std::string_view stream, int version = 1);
