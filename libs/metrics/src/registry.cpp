@@ -5,7 +5,13 @@
 namespace tongban::metrics {
 
 std::string Registry::serialize() const {
-  return prometheus::TextSerializer().Serialize(registry_->Collect());
+  auto families = registry_->Collect();
+  for (const auto& c : extra_) {
+    auto more = c->Collect();
+    families.insert(families.end(), std::make_move_iterator(more.begin()),
+                    std::make_move_iterator(more.end()));
+  }
+  return prometheus::TextSerializer().Serialize(families);
 }
 
 const prometheus::Histogram::BucketBoundaries& latency_buckets() {

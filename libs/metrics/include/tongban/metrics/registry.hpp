@@ -23,11 +23,25 @@ class Registry {
   // Prometheus text exposition format 0.0.4.
   std::string serialize() const;
 
+  // A collector computed at scrape time (process figures, outbox backlog, lag).
+  void add_collectable(std::shared_ptr<prometheus::Collectable> c) {
+    extra_.push_back(std::move(c));
+  }
+
  private:
   std::shared_ptr<prometheus::Registry> registry_;
+  std::vector<std::shared_ptr<prometheus::Collectable>> extra_;
 };
 
 // Latency buckets in seconds from 0.5 ms to 10 s, shared so dashboards line up.
 const prometheus::Histogram::BucketBoundaries& latency_buckets();
+
+}  // namespace tongban::metrics
+
+namespace tongban::metrics {
+
+// Adds process_resident_memory_bytes, process_cpu_seconds_total,
+// process_open_fds and process_start_time_seconds, read from /proc at scrape time.
+void register_process_metrics(Registry& registry);
 
 }  // namespace tongban::metrics

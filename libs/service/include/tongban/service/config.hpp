@@ -1,0 +1,27 @@
+// The settings every service shares: HTTP, Redis, Kafka, logging, shutdown.
+#pragma once
+
+#include <chrono>
+#include <string>
+
+#include "tongban/bus/producer.hpp"
+#include "tongban/http/server.hpp"
+#include "tongban/service/env.hpp"
+#include "tongban/store/redis.hpp"
+
+namespace tongban::service {
+
+struct ServiceConfig {
+  std::string name;
+  std::string node_id;  // distinguishes replicas in logs, leases and event sources
+  http::ServerOptions http;
+  std::chrono::milliseconds drain_timeout{20000};
+  store::RedisOptions redis;
+  bus::KafkaConfig kafka;
+  std::string log_level = "info";
+};
+
+// Reads TONGBAN_* (see docs/configuration.md); an invalid value names the variable.
+Result<ServiceConfig> load_config(std::string_view service_name, Env& env);
+
+}  // namespace tongban::service

@@ -1,0 +1,19 @@
+// A process on the service skeleton for the integration test: probes, metrics,
+// signals and drain are exercised on a real binary, not on a stand-in.
+#include <chrono>
+#include <string>
+#include <thread>
+
+#include "tongban/service/service.hpp"
+
+int main(int argc, char** argv) {
+  tongban::service::Service svc("fixture", "openapi: 3.1.0\ninfo:\n  title: fixture\n", argc, argv);
+  svc.redis();
+  svc.producer();
+  svc.router().get("/slow", [](tongban::http::Request& req) {
+    const auto ms = std::stoi(req.query_param("ms").value_or("100"));
+    std::this_thread::sleep_for(std::chrono::milliseconds(ms));
+    return tongban::http::Response::text(200, "slept " + std::to_string(ms));
+  });
+  return svc.run();
+}

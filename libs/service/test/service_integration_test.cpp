@@ -1,0 +1,132 @@
+// The service skeleton as a real process against the test Redis and Kafka.
+#include <gtest/gtest.h>
+#include <signal.h>
+
+#include <boost/json/parse.hpp>
+#include <future>
+
+#include "tongban/http/client.hpp"
+#include "tongban/testing/process.hpp"
+
+namespace {
+
+using namespace std::chrono_literals;
+using tongban::testing::ChildProcess;
+
+std::map<std::string, std::string> base_env(const std::string& redis, const std::string& kafka) {
+  return {{"TONGBAN_HTTP_PORT", "0"},
+          {"TONGBAN_HTTP_ADDR", "127.0.0.1"},
+          {"TONGBAN_REDIS_ADDR", redis},
+          {"TONGBAN_KAFKA_BOOTSTRAP", kafka},
+          {"TONGBAN_DRAIN_TIMEOUT_MS", "5000"}};
+}
+
+std::string url(int port, std::string_view path) {
+  return "http://127.0.0.1:" + std::to_string(port) + std::string(path);
+}
+
+TEST(ServiceSkeleton, serves_probes_metrics_and_openapi) {
+  TONGBAN_REQUIRE_ENV(redis, "TONGBAN_TEST_REDIS");
+  TONGBAN_REQUIRE_ENV(kafka, "TONGBAN_TEST_KAFKA");
+  ChildProcess p(TONGBAN_SERVICE_FIXTURE, {}, base_env(redis, kafka));
+  auto port = p.wait_for_port(20s);
+  ASSERT_TRUE(port) << p.output();
+  tongban::http::Client client;
+
+  auto health = client.get(url(*port, "/healthz"));
+  ASSERT_TRUE(health);
+  EXPECT_EQ(health->status, 200);
+
+  std::optional<tongban::http::Response> ready;
+  for (int i = 0; i < 100; ++i) {  // the producer may need a moment for metadata
+    auto r = client.get(url(*port, "/readyz"));
+    ASSERT_TRUE(r);
+    ready = *r;
+    if (r->status == 200) break;
+    std::this_thread::sleep_for(100ms);
+  }
+  EXPECT_EQ(ready->status, 200) << ready->body;
+  auto checks = boost::json::parse(ready->body).at("checks").as_object();
+  EXPECT_EQ(checks.at("redis").as_string(), "ok");
+  EXPECT_EQ(checks.at("kafka").as_string(), "ok");
+
+  auto metrics = client.get(url(*port, "/metrics"));
+  ASSERT_TRUE(metrics);
+  EXPECT_NE(metrics->body.find("http_server_requests_total"), std::string::npos);
+  EXPECT_NE(metrics->body.find("route=\"/healthz\""), std::string::npos);
+  EXPECT_NE(metrics->body.find("process_resident_memory_bytes"), std::string::npos);
+
+  auto openapi = client.get(url(*port, "/openapi.yaml"));
+  ASSERT_TRUE(openapi);
+  EXPECT_EQ(*openapi->header("Content-Type"), "application/yaml");
+  EXPECT_EQ(openapi->body.rfind("openapi: 3.1.0", 0), 0u);
+}
+
+TEST(ServiceSkeleton, readiness_fails_when_redis_is_unreachable_but_liveness_holds) {
+  TONGBAN_REQUIRE_ENV(kafka, "TONGBAN_TEST_KAFKA");
+  auto env = base_env("127.0.0.1:1", kafka);
+  env["TONGBAN_REDIS_CONNECT_TIMEOUT_MS"] = "200";
+  ChildProcess p(TONGBAN_SERVICE_FIXTURE, {}, env);
+  auto port = p.wait_for_port(20s);
+  ASSERT_TRUE(port) << p.output();
+  tongban::http::Client client;
+  auto ready = client.get(url(*port, "/readyz"));
+  ASSERT_TRUE(ready);
+  EXPECT_EQ(ready->status, 503);
+  EXPECT_NE(boost::json::parse(ready->body).at("checks").at("redis").as_string(), "ok");
+  EXPECT_EQ(client.get(url(*port, "/healthz"))->status, 200);
+}
+
+TEST(ServiceSkeleton, sigterm_drains_in_flight_requests_then_exits_zero) {
+  TONGBAN_REQUIRE_ENV(redis, "TONGBAN_TEST_REDIS");
+  TONGBAN_REQUIRE_ENV(kafka, "TONGBAN_TEST_KAFKA");
+  ChildProcess p(TONGBAN_SERVICE_FIXTURE, {}, base_env(redis, kafka));
+  auto port = p.wait_for_port(20s);
+  ASSERT_TRUE(port) << p.output();
+  auto in_flight = std::async(
+      std::launch::async, [&] { return tongban::http::Client().get(url(*port, "/slow?ms=1500")); });
+  std::this_thread::sleep_for(300ms);  // the request is in the handler now
+  p.signal(SIGTERM);
+  auto res = in_flight.get();
+  ASSERT_TRUE(res) << res.error().message;
+  EXPECT_EQ(res->status, 200);
+  EXPECT_EQ(res->body, "slept 1500");
+  auto code = p.wait(15s);
+  ASSERT_TRUE(code) << "process did not exit";
+  EXPECT_EQ(*code, 0) << p.output();
+  EXPECT_TRUE(p.wait_for_log("shutting down", 0ms));
+  EXPECT_TRUE(p.wait_for_log("stopped", 0ms));
+  for (const auto& line : p.lines()) {
+    boost::system::error_code ec;
+    boost::json::parse(line, ec);
+    EXPECT_FALSE(ec) << "every log line is JSON: " << line;
+  }
+}
+
+TEST(ServiceSkeleton, invalid_configuration_exits_2_naming_the_variable) {
+  ChildProcess p(TONGBAN_SERVICE_FIXTURE, {}, {{"TONGBAN_HTTP_PORT", "eighty"}});
+  auto code = p.wait(10s);
+  ASSERT_TRUE(code);
+  EXPECT_EQ(*code, 2);
+  auto line = p.wait_for_log("invalid configuration", 0ms);
+  ASSERT_TRUE(line) << p.output();
+  EXPECT_NE(line->find("TONGBAN_HTTP_PORT"), std::string::npos);
+}
+
+TEST(ServiceSkeleton, print_env_lists_every_knob) {
+  ChildProcess p(TONGBAN_SERVICE_FIXTURE, {"--print-env"}, {});
+  ASSERT_EQ(p.wait(10s), 0);
+  boost::json::array knobs;
+  for (const auto& line : p.lines()) {
+    if (!line.empty() && line.front() == '[') knobs = boost::json::parse(line).as_array();
+  }
+  ASSERT_FALSE(knobs.empty()) << p.output();
+  std::set<std::string> names;
+  for (const auto& k : knobs) names.insert(std::string(k.at("name").as_string()));
+  for (const char* n : {"TONGBAN_HTTP_PORT", "TONGBAN_REDIS_ADDR", "TONGBAN_KAFKA_BOOTSTRAP",
+                        "TONGBAN_LOG_LEVEL", "TONGBAN_DRAIN_TIMEOUT_MS"}) {
+    EXPECT_TRUE(names.count(n)) << n;
+  }
+}
+
+}  // namespace

@@ -1,0 +1,58 @@
+// Child processes for tests that cross process boundaries: start a binary with an
+// environment, read its JSON-line logs, signal it, reap it.
+#pragma once
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace tongban::testing {
+
+class ChildProcess {
+ public:
+  // Inherits the test's environment, overridden by `env`; stdout+stderr go to a file.
+  ChildProcess(std::string binary, std::vector<std::string> args,
+               std::map<std::string, std::string> env);
+  ~ChildProcess();  // SIGKILL if still running
+  ChildProcess(const ChildProcess&) = delete;
+  ChildProcess& operator=(const ChildProcess&) = delete;
+
+  pid_t pid() const { return pid_; }
+  void signal(int sig) const;
+  // Exit code, or 128+signal; nullopt if it did not exit within `timeout`.
+  std::optional<int> wait(std::chrono::milliseconds timeout);
+  bool running();
+
+  std::string output() const;  // everything printed so far
+  std::vector<std::string> lines() const;
+  // Waits until a JSON log line has "msg" == `msg`; returns that line.
+  std::optional<std::string> wait_for_log(const std::string& msg,
+                                          std::chrono::milliseconds timeout) const;
+  // The "port" of the "service started" log line (services run with port 0 in tests).
+  std::optional<int> wait_for_port(std::chrono::milliseconds timeout) const;
+
+ private:
+  pid_t pid_ = -1;
+  std::string log_path_;
+  std::optional<int> exit_code_;
+};
+
+// Environment variable or nullopt; with TONGBAN_REQUIRE_SERVERS=1 a missing server
+// is a failure, otherwise the caller skips.
+std::optional<std::string> server_from_env(const char* name);
+bool servers_required();
+
+}  // namespace tongban::testing
+
+// In a TEST body: skip (or fail under scripts/test) when the test servers are absent.
+#define TONGBAN_REQUIRE_ENV(var, name)                                             \
+  auto var##_opt = ::tongban::testing::server_from_env(name);                      \
+  if (!var##_opt) {                                                                \
+    if (::tongban::testing::servers_required()) FAIL() << name << " is not set";   \
+    GTEST_SKIP() << name << " is not set: start them with scripts/test-env start"; \
+  }                                                                                \
+  const std::string var = *var##_opt

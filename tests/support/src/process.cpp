@@ -1,0 +1,115 @@
+#include "tongban/testing/process.hpp"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <boost/json/parse.hpp>
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+namespace tongban::testing {
+
+ChildProcess::ChildProcess(std::string binary, std::vector<std::string> args,
+                           std::map<std::string, std::string> env) {
+  char tmpl[] = "/tmp/tongban-child-XXXXXX";
+  const int fd = mkstemp(tmpl);
+  log_path_ = tmpl;
+  pid_ = fork();
+  if (pid_ == 0) {
+    dup2(fd, STDOUT_FILENO);
+    dup2(fd, STDERR_FILENO);
+    // The test may block signals in its threads; the child starts with a clean mask.
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, nullptr);
+    for (const auto& [k, v] : env) setenv(k.c_str(), v.c_str(), 1);
+    std::vector<char*> argv;
+    argv.push_back(binary.data());
+    for (auto& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    execv(binary.c_str(), argv.data());
+    _exit(127);
+  }
+  close(fd);
+}
+
+ChildProcess::~ChildProcess() {
+  if (running()) {
+    ::kill(pid_, SIGKILL);
+    wait(std::chrono::seconds(5));
+  }
+  unlink(log_path_.c_str());
+}
+
+void ChildProcess::signal(int sig) const { ::kill(pid_, sig); }
+
+std::optional<int> ChildProcess::wait(std::chrono::milliseconds timeout) {
+  if (exit_code_) return exit_code_;
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  for (;;) {
+    int status = 0;
+    const pid_t r = waitpid(pid_, &status, WNOHANG);
+    if (r == pid_) {
+      exit_code_ = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+      return exit_code_;
+    }
+    if (std::chrono::steady_clock::now() > deadline) return std::nullopt;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+}
+
+bool ChildProcess::running() { return !wait(std::chrono::milliseconds(0)).has_value(); }
+
+std::string ChildProcess::output() const {
+  std::ifstream in(log_path_);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+std::vector<std::string> ChildProcess::lines() const {
+  std::vector<std::string> out;
+  std::istringstream in(output());
+  for (std::string line; std::getline(in, line);) out.push_back(line);
+  return out;
+}
+
+std::optional<std::string> ChildProcess::wait_for_log(const std::string& msg,
+                                                      std::chrono::milliseconds timeout) const {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  do {
+    for (const auto& line : lines()) {
+      boost::system::error_code ec;
+      auto v = boost::json::parse(line, ec);
+      if (ec || !v.is_object()) continue;
+      const auto* m = v.as_object().if_contains("msg");
+      if (m && m->is_string() && m->as_string() == msg) return line;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  } while (std::chrono::steady_clock::now() < deadline);
+  return std::nullopt;
+}
+
+std::optional<int> ChildProcess::wait_for_port(std::chrono::milliseconds timeout) const {
+  auto line = wait_for_log("service started", timeout);
+  if (!line) return std::nullopt;
+  auto v = boost::json::parse(*line).as_object();
+  return static_cast<int>(v.at("port").to_number<std::int64_t>());
+}
+
+std::optional<std::string> server_from_env(const char* name) {
+  const char* v = std::getenv(name);
+  if (!v || !*v) return std::nullopt;
+  return std::string(v);
+}
+
+bool servers_required() {
+  const char* v = std::getenv("TONGBAN_REQUIRE_SERVERS");
+  return v && std::string(v) == "1";
+}
+
+}  // namespace tongban::testing
