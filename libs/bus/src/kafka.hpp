@@ -91,6 +91,10 @@ Error to_error(rd_kafka_resp_err_t err, std::string_view what);
 Headers read_headers(const rd_kafka_message_t* msg);
 HeadersPtr make_headers(const Headers& headers);
 
+// The librdkafka handle behind a Producer made by Producer::create (tests use it to inject
+// a fatal error with rd_kafka_test_fatal_error); null for other implementations.
+rd_kafka_t* native_handle(Producer& producer);
+
 inline int to_ms(std::chrono::milliseconds d) {
   return d.count() > 0x7fffffff ? 0x7fffffff : static_cast<int>(d.count());
 }

@@ -126,6 +126,8 @@ class KafkaProducer final : public Producer {
     }
   }
 
+  rd_kafka_t* handle() const { return rk_.get(); }
+
   bool healthy() const override {
     return !fatal_.load() &&
            rd_kafka_fatal_error(rk_.get(), nullptr, 0) == RD_KAFKA_RESP_ERR_NO_ERROR;
@@ -191,6 +193,11 @@ class KafkaProducer final : public Producer {
 };
 
 }  // namespace
+
+rd_kafka_t* detail::native_handle(Producer& producer) {
+  auto* kafka = dynamic_cast<KafkaProducer*>(&producer);
+  return kafka != nullptr ? kafka->handle() : nullptr;
+}
 
 Result<std::unique_ptr<Producer>> Producer::create(const KafkaConfig& config,
                                                    const ProducerOptions& options) {

@@ -204,6 +204,21 @@ TEST_F(BusIntegration, producer_is_healthy_and_pings_the_broker) {
   EXPECT_TRUE(ping) << ping.error().message;
 }
 
+TEST_F(BusIntegration, a_fatal_idempotence_error_makes_the_producer_unhealthy) {
+  auto producer = Producer::create(config_);
+  ASSERT_TRUE(producer);
+  rd_kafka_t* rk = detail::native_handle(**producer);
+  ASSERT_NE(rk, nullptr);
+  // What the broker causes when it fences the producer id or loses a sequence.
+  ASSERT_EQ(rd_kafka_test_fatal_error(rk, RD_KAFKA_RESP_ERR_OUT_OF_ORDER_SEQUENCE_NUMBER,
+                                      "injected by the test"),
+            RD_KAFKA_RESP_ERR_NO_ERROR);
+  ASSERT_TRUE(eventually([&] { return !(*producer)->healthy(); }));
+  auto r = (*producer)->produce({new_topic("fatal", 1), "k", "v", {}});
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().rule, "producer_fatal");
+}
+
 TEST_F(BusIntegration, ping_fails_when_no_broker_listens) {
   KafkaConfig nowhere;
   nowhere.bootstrap_servers = "127.0.0.1:1";
