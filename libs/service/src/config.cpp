@@ -42,7 +42,7 @@ Result<ServiceConfig> load_config(std::string_view service_name, Env& env) {
   c.name = std::string(service_name);
   c.node_id = env.string("TONGBAN_NODE_ID", host_name(),
                          "Replica name in logs, leases and event sources (default: hostname)");
-  c.log_level = env.string("TONGBAN_LOG_LEVEL", "info", "debug | info | warn | error");
+  c.log_level = env.string("TONGBAN_LOG_LEVEL", "info", "debug, info, warn or error");
 
   auto& h = c.http;
   h.address = env.string("TONGBAN_HTTP_ADDR", "0.0.0.0", "Address the HTTP server binds");

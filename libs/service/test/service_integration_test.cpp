@@ -3,7 +3,10 @@
 #include <signal.h>
 
 #include <boost/json/parse.hpp>
+#include <fstream>
 #include <future>
+#include <set>
+#include <sstream>
 
 #include "tongban/http/client.hpp"
 #include "tongban/testing/process.hpp"
@@ -126,6 +129,22 @@ TEST(ServiceSkeleton, print_env_lists_every_knob) {
   for (const char* n : {"TONGBAN_HTTP_PORT", "TONGBAN_REDIS_ADDR", "TONGBAN_KAFKA_BOOTSTRAP",
                         "TONGBAN_LOG_LEVEL", "TONGBAN_DRAIN_TIMEOUT_MS"}) {
     EXPECT_TRUE(names.count(n)) << n;
+  }
+}
+
+TEST(ServiceSkeleton, every_knob_is_documented_in_configuration_md) {
+  ChildProcess p(TONGBAN_SERVICE_FIXTURE, {"--print-env"}, {});
+  ASSERT_EQ(p.wait(10s), 0);
+  std::ifstream in(std::string(TONGBAN_SOURCE_DIR) + "/docs/configuration.md");
+  std::stringstream doc;
+  doc << in.rdbuf();
+  for (const auto& line : p.lines()) {
+    if (line.empty() || line.front() != '[') continue;
+    for (const auto& k : boost::json::parse(line).as_array()) {
+      const std::string name(k.at("name").as_string());
+      EXPECT_NE(doc.str().find("`" + name + "`"), std::string::npos)
+          << name << " is missing from docs/configuration.md";
+    }
   }
 }
 
