@@ -217,7 +217,7 @@ struct Redis::Impl {
   asio::io_context io;
   std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work;
   std::thread thread;
-  std::thread::id io_thread_id;
+  std::atomic<std::thread::id> io_thread_id{};
   asio::steady_timer sweeper;
   milliseconds sweep_every{50};
 
@@ -240,7 +240,7 @@ struct Redis::Impl {
   void dispatch(Submission& s);
   void arm_sweeper();
   Connection* pick();
-  bool on_io_thread() const { return std::this_thread::get_id() == io_thread_id; }
+  bool on_io_thread() const { return std::this_thread::get_id() == io_thread_id.load(); }
 
   Result<std::vector<Reply>> run_sync(const std::vector<Command>& commands, milliseconds timeout,
                                       std::shared_ptr<Connection> target);
@@ -464,8 +464,10 @@ void Connection::close() {
 
 void Redis::Impl::start() {
   sweep_every = std::clamp(options.command_timeout / 10, milliseconds(5), milliseconds(50));
-  thread = std::thread([this] { io.run(); });
-  io_thread_id = thread.get_id();
+  thread = std::thread([this] {
+    io_thread_id = std::this_thread::get_id();
+    io.run();
+  });
   asio::post(io, [this] {
     for (int i = 0; i < std::max(1, options.pool_size); ++i) {
       pool.push_back(std::make_shared<Connection>(*this, true));
