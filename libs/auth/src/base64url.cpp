@@ -55,23 +55,31 @@ bool is_alphabet(std::string_view text) {
 }
 
 std::optional<std::string> decode(std::string_view text) {
-  if (text.size() % 4 == 1) return std::nullopt;
-  std::string out;
-  out.reserve(text.size() * 3 / 4);
-  std::uint32_t acc = 0;
-  int bits = 0;
-  for (char c : text) {
-    const int v = kTable[static_cast<unsigned char>(c)];
-    if (v < 0) return std::nullopt;
-    acc = (acc << 6) | static_cast<std::uint32_t>(v);
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      out.push_back(static_cast<char>((acc >> bits) & 0xFF));
-    }
+  const std::size_t tail = text.size() % 4;
+  if (tail == 1) return std::nullopt;
+  std::string out(text.size() / 4 * 3 + (tail == 0 ? 0 : tail - 1), '\0');
+  auto* o = reinterpret_cast<unsigned char*>(out.data());
+  const auto* in = reinterpret_cast<const unsigned char*>(text.data());
+  const std::size_t full = text.size() - tail;
+  for (std::size_t i = 0; i < full; i += 4) {
+    const int a = kTable[in[i]], b = kTable[in[i + 1]], c = kTable[in[i + 2]],
+              d = kTable[in[i + 3]];
+    if ((a | b | c | d) < 0) return std::nullopt;
+    const std::uint32_t v = (a << 18) | (b << 12) | (c << 6) | d;
+    *o++ = static_cast<unsigned char>(v >> 16);
+    *o++ = static_cast<unsigned char>(v >> 8);
+    *o++ = static_cast<unsigned char>(v);
   }
-  // Leftover bits (2 or 4) must be zero: otherwise "AB" and "AC" would decode alike.
-  if (bits > 0 && (acc & ((1u << bits) - 1)) != 0) return std::nullopt;
+  if (tail >= 2) {
+    const int a = kTable[in[full]], b = kTable[in[full + 1]];
+    const int c = tail == 3 ? kTable[in[full + 2]] : 0;
+    if ((a | b | c) < 0) return std::nullopt;
+    const std::uint32_t v = (a << 18) | (b << 12) | (c << 6);
+    // Unused low bits must be zero: otherwise "QQ" and "QR" would both decode to "A".
+    if ((tail == 2 ? (v & 0xFFFF) : (v & 0xFF)) != 0) return std::nullopt;
+    *o++ = static_cast<unsigned char>(v >> 16);
+    if (tail == 3) *o++ = static_cast<unsigned char>(v >> 8);
+  }
   return out;
 }
 

@@ -4,6 +4,7 @@
 #include <openssl/evp.h>
 
 #include <algorithm>
+#include <boost/json/monotonic_resource.hpp>
 #include <boost/json/parse.hpp>
 
 #include "ossl.hpp"
@@ -22,7 +23,8 @@ std::int64_t seconds(Clock::time_point t) {
   return std::chrono::duration_cast<std::chrono::seconds>(t.time_since_epoch()).count();
 }
 
-Result<boost::json::object> parse_segment(std::string_view b64, std::string_view what) {
+Result<boost::json::object> parse_segment(std::string_view b64, std::string_view what,
+                                          boost::json::storage_ptr sp) {
   auto bytes = base64url::decode(b64);
   if (!bytes) {
     return fail(reject(rule::kMalformed, std::string(what) + " is not base64url"));
@@ -30,7 +32,7 @@ Result<boost::json::object> parse_segment(std::string_view b64, std::string_view
   boost::system::error_code ec;
   boost::json::parse_options opts;
   opts.max_depth = 16;
-  auto v = boost::json::parse(*bytes, ec, {}, opts);
+  auto v = boost::json::parse(*bytes, ec, std::move(sp), opts);
   if (ec || !v.is_object()) {
     return fail(reject(rule::kMalformed, std::string(what) + " is not a JSON object"));
   }
@@ -118,7 +120,11 @@ Result<std::shared_ptr<const Claims>> Verifier::verify_uncached(std::string_view
     return fail(reject(rule::kMalformed, "token segments must be non-empty base64url"));
   }
 
-  auto header = parse_segment(header_b64, "token header");
+  // Header and payload are parsed into one stack arena: no heap traffic for a few hundred
+  // bytes of JSON that die with this call (claims are copied out as std::string).
+  unsigned char arena[8192];
+  boost::json::monotonic_resource mr(arena, sizeof(arena));
+  auto header = parse_segment(header_b64, "token header", &mr);
   if (!header) return fail(std::move(header.error()));
   const auto* alg_v = header->if_contains("alg");
   if (alg_v == nullptr || !alg_v->is_string()) {
@@ -150,7 +156,7 @@ Result<std::shared_ptr<const Claims>> Verifier::verify_uncached(std::string_view
   }
 
   // Only signed bytes get this far: the payload parser never sees a forger's input.
-  auto payload = parse_segment(payload_b64, "token payload");
+  auto payload = parse_segment(payload_b64, "token payload", &mr);
   if (!payload) return fail(std::move(payload.error()));
   auto parsed = parse_claims(*payload);
   if (!parsed) return fail(std::move(parsed.error()));

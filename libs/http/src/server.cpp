@@ -405,7 +405,11 @@ class ServerImpl final : public Server {
   asio::awaitable<void> accept_loop() {
     for (;;) {
       boost::system::error_code ec;
-      tcp::socket socket(asio::make_strand(state_->ioc));
+      // With one I/O thread the io_context already serialises a session's handlers; a
+      // strand would only add a queue hop per operation.
+      tcp::socket socket = state_->options.io_threads > 1
+                               ? tcp::socket(asio::make_strand(state_->ioc))
+                               : tcp::socket(state_->ioc.get_executor());
       co_await acceptor_.async_accept(socket, asio::redirect_error(use_awaitable, ec));
       if (ec) {
         if (!acceptor_.is_open() || state_->draining) co_return;
