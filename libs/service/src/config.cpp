@@ -103,6 +103,15 @@ Result<ServiceConfig> load_config(std::string_view service_name, Env& env) {
   } else if (!pw->empty()) {
     c.kafka.extra["sasl.password"] = *pw;
   }
+
+  c.jwks_url = env.string("TONGBAN_JWKS_URL", "http://127.0.0.1:8081/.well-known/jwks.json",
+                          "Where identity publishes its token keys (JWKS)");
+  c.jwt_issuer =
+      env.string("TONGBAN_JWT_ISSUER", "tongban-identity", "Required iss claim of access tokens");
+  c.jwt_audience =
+      env.string("TONGBAN_JWT_AUDIENCE", "tongban", "Required aud claim of access tokens");
+  TRY_ASSIGN(c.jwks_refresh, env.millis("TONGBAN_JWKS_REFRESH_MS", 300000,
+                                        "Periodic JWKS refresh (unknown kids refresh at once)"));
   return c;
 }
 

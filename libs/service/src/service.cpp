@@ -7,12 +7,18 @@
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
 #include <boost/json/serialize.hpp>
+#include <condition_variable>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <mutex>
 #include <string_view>
 
+#include "tongban/auth/jwks_cache.hpp"
+#include "tongban/auth/revocation_list.hpp"
+#include "tongban/auth/verifier.hpp"
 #include "tongban/core/log.hpp"
+#include "tongban/http/client.hpp"
 #include "tongban/http/problem.hpp"
 #include "tongban/http/server.hpp"
 
@@ -56,6 +62,7 @@ Service::Service(std::string name, std::string openapi_yaml, int argc, char** ar
   config_ = std::move(*cfg);
   log::set_level(log::parse_level(config_.log_level));
   metrics::register_process_metrics(metrics_);
+  revocations_ = std::make_unique<auth::RevocationList>();
   add_standard_routes();
 }
 
@@ -129,6 +136,53 @@ bus::Producer& Service::producer() {
     });
   }
   return *producer_;
+}
+
+auth::RevocationList& Service::revocations() { return *revocations_; }
+
+Result<auth::Principal> Service::authenticate(const http::Request& req) {
+  // Created by the first request that needs it; handlers run on many threads.
+  std::call_once(auth_once_, [this] {
+    {
+      auto url = config_.jwks_url;
+      jwks_ = std::make_unique<auth::JwksCache>(
+          [url]() -> Result<std::string> {
+            http::Client client({.connect_timeout = 1000ms, .request_timeout = 3000ms});
+            auto res = client.get(url);
+            if (!res) return fail(std::move(res.error()));
+            if (res->status != 200) {
+              return fail(Error::unavailable("JWKS fetch from " + url + " answered " +
+                                             std::to_string(res->status)));
+            }
+            return std::move(res->body);
+          },
+          Clock::system());
+      if (auto r = jwks_->refresh(); !r) {
+        log::warn("jwks not fetched yet", {{"url", url}, {"detail", r.error().message}});
+      }
+      auth::VerifierOptions opts;
+      opts.issuer = config_.jwt_issuer;
+      if (!config_.jwt_audience.empty()) opts.audiences = {config_.jwt_audience};
+      verifier_ = std::make_unique<auth::Verifier>(*jwks_, revocations(), Clock::system(), opts);
+      jwks_refresher_ = std::jthread([this](std::stop_token stop) {
+        std::mutex m;
+        std::condition_variable_any cv;
+        std::unique_lock lk(m);
+        while (!stop.stop_requested()) {
+          cv.wait_for(lk, stop, config_.jwks_refresh, [] { return false; });
+          if (stop.stop_requested()) return;
+          if (auto r = jwks_->refresh(); !r) {
+            log::warn("jwks refresh failed; keeping the keys we have",
+                      {{"detail", r.error().message}});
+          }
+        }
+      });
+    }
+  });
+  const auto* header = req.header("Authorization");
+  auto token = auth::bearer_token(header ? std::string_view(*header) : std::string_view());
+  if (!token) return fail(std::move(token.error()));
+  return verifier_->verify(*token);
 }
 
 void Service::add_readiness_check(std::string check_name, std::function<Result<void>()> check) {

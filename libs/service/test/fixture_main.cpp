@@ -4,6 +4,7 @@
 #include <string>
 #include <thread>
 
+#include "tongban/http/problem.hpp"
 #include "tongban/service/service.hpp"
 
 int main(int argc, char** argv) {
@@ -14,6 +15,11 @@ int main(int argc, char** argv) {
     const auto ms = std::stoi(req.query_param("ms").value_or("100"));
     std::this_thread::sleep_for(std::chrono::milliseconds(ms));
     return tongban::http::Response::text(200, "slept " + std::to_string(ms));
+  });
+  svc.router().get("/me", [&svc](tongban::http::Request& req) {
+    auto who = svc.authenticate(req);
+    if (!who) return tongban::http::problem(who.error());
+    return tongban::http::Response::text(200, who->subject());
   });
   return svc.run();
 }

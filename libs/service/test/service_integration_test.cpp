@@ -8,7 +8,9 @@
 #include <set>
 #include <sstream>
 
+#include "tongban/auth/signer.hpp"
 #include "tongban/http/client.hpp"
+#include "tongban/http/server.hpp"
 #include "tongban/testing/process.hpp"
 
 namespace {
@@ -132,6 +134,70 @@ TEST(ServiceSkeleton, print_env_lists_every_knob) {
   }
 }
 
+// identity stand-in for this test only: a real HTTP server publishing a real key's JWKS.
+TEST(ServiceSkeleton, authenticates_bearer_tokens_against_identitys_jwks) {
+  TONGBAN_REQUIRE_ENV(redis, "TONGBAN_TEST_REDIS");
+  TONGBAN_REQUIRE_ENV(kafka, "TONGBAN_TEST_KAFKA");
+  auto signer = tongban::auth::Signer::generate(tongban::auth::Alg::ES256, "k1");
+  ASSERT_TRUE(signer);
+  auto stranger = tongban::auth::Signer::generate(tongban::auth::Alg::ES256, "k-unknown");
+  ASSERT_TRUE(stranger);
+  tongban::auth::Jwks jwks;
+  jwks.add(signer->public_jwk());
+  auto router = std::make_shared<tongban::http::Router>();
+  const std::string doc = jwks.to_json();
+  router->get("/.well-known/jwks.json", [doc](tongban::http::Request&) {
+    return tongban::http::Response::text(200, doc, "application/json");
+  });
+  auto jwks_server = tongban::http::Server::start({}, router, nullptr);
+  ASSERT_TRUE(jwks_server);
+
+  auto env = base_env(redis, kafka);
+  env["TONGBAN_JWKS_URL"] = url((*jwks_server)->port(), "/.well-known/jwks.json");
+  ChildProcess p(TONGBAN_SERVICE_FIXTURE, {}, env);
+  auto port = p.wait_for_port(20s);
+  ASSERT_TRUE(port) << p.output();
+
+  const auto now = std::chrono::duration_cast<std::chrono::seconds>(
+                       std::chrono::system_clock::now().time_since_epoch())
+                       .count();
+  auto token = [&](const tongban::auth::Signer& s, std::int64_t exp) {
+    boost::json::object claims{{"iss", "tongban-identity"},
+                               {"aud", "tongban"},
+                               {"sub", "citizen-1"},
+                               {"sub_type", "citizen"},
+                               {"iat", now - 10},
+                               {"exp", exp},
+                               {"jti", "t-" + std::to_string(exp)}};
+    return *s.sign(claims);
+  };
+  auto me = [&](std::optional<std::string> bearer) {
+    tongban::http::Headers h;
+    if (bearer) h.emplace_back("Authorization", "Bearer " + *bearer);
+    return *tongban::http::Client().get(url(*port, "/me"), h);
+  };
+  auto rule_of = [](const tongban::http::Response& r) {
+    return std::string(boost::json::parse(r.body).at("rule").as_string());
+  };
+
+  auto ok = me(token(*signer, now + 900));
+  EXPECT_EQ(ok.status, 200) << ok.body;
+  EXPECT_EQ(ok.body, "citizen-1");
+
+  auto missing = me(std::nullopt);
+  EXPECT_EQ(missing.status, 401);
+  EXPECT_EQ(rule_of(missing), "missing_bearer_token");
+
+  auto expired = me(token(*signer, now - 3600));
+  EXPECT_EQ(expired.status, 401);
+  EXPECT_EQ(rule_of(expired), "token_expired");
+
+  auto forged = me(token(*stranger, now + 900));
+  EXPECT_EQ(forged.status, 401);
+  EXPECT_EQ(rule_of(forged), "unknown_kid");
+  (*jwks_server)->stop(1s);
+}
+
 TEST(ServiceSkeleton, every_knob_is_documented_in_configuration_md) {
   ChildProcess p(TONGBAN_SERVICE_FIXTURE, {"--print-env"}, {});
   ASSERT_EQ(p.wait(10s), 0);
@@ -140,7 +206,8 @@ TEST(ServiceSkeleton, every_knob_is_documented_in_configuration_md) {
   doc << in.rdbuf();
   for (const auto& line : p.lines()) {
     if (line.empty() || line.front() != '[') continue;
-    for (const auto& k : boost::json::parse(line).as_array()) {
+    const auto knobs = boost::json::parse(line);
+    for (const auto& k : knobs.as_array()) {
       const std::string name(k.at("name").as_string());
       EXPECT_NE(doc.str().find("`" + name + "`"), std::string::npos)
           << name << " is missing from docs/configuration.md";

@@ -18,6 +18,11 @@ struct ServiceConfig {
   std::chrono::milliseconds drain_timeout{20000};
   store::RedisOptions redis;
   bus::KafkaConfig kafka;
+  // Verifying identity's tokens (libs/auth).
+  std::string jwks_url;
+  std::string jwt_issuer;
+  std::string jwt_audience;
+  std::chrono::milliseconds jwks_refresh{300000};
   std::string log_level = "info";
 };
 

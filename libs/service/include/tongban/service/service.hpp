@@ -4,14 +4,23 @@
 
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
+#include "tongban/auth/claims.hpp"
 #include "tongban/bus/producer.hpp"
 #include "tongban/http/router.hpp"
 #include "tongban/metrics/registry.hpp"
 #include "tongban/service/config.hpp"
 #include "tongban/store/redis.hpp"
+
+namespace tongban::auth {
+class JwksCache;
+class RevocationList;
+class Verifier;
+}  // namespace tongban::auth
 
 namespace tongban::service {
 
@@ -31,6 +40,13 @@ class Service {
   // Connected on first use; each adds its readiness check and its shutdown step.
   store::Redis& redis();
   bus::Producer& producer();
+
+  // The caller's identity from "Authorization: Bearer <JWT>", verified locally against
+  // identity's JWKS (fetched from TONGBAN_JWKS_URL, cached, refreshed on rotation).
+  // Errors are 401-mapped and name the rule broken (expired, bad signature, ...).
+  Result<auth::Principal> authenticate(const http::Request& req);
+  // Fed by identity's revocation events (identity issue); shared by authenticate().
+  auth::RevocationList& revocations();
 
   // A check for /readyz: only this service's own dependencies (SPEC §4: degrade, don't
   // fail when a peer service is down).
@@ -56,6 +72,12 @@ class Service {
   std::vector<std::pair<std::string, std::function<Result<void>()>>> checks_;
   std::vector<std::function<void()>> start_steps_;
   std::vector<std::function<void()>> shutdown_steps_;
+  // Token verification: created on first use; the refresher thread stops first.
+  std::once_flag auth_once_;
+  std::unique_ptr<auth::RevocationList> revocations_;
+  std::unique_ptr<auth::JwksCache> jwks_;
+  std::unique_ptr<auth::Verifier> verifier_;
+  std::jthread jwks_refresher_;
   // Clients last: destroyed after the steps that use them have run.
   std::unique_ptr<store::Redis> redis_;
   std::unique_ptr<bus::Producer> producer_;
