@@ -222,6 +222,7 @@ struct Redis::Impl {
   milliseconds sweep_every{50};
 
   // I/O thread only.
+  bool stopping = false;  // a sweep already queued when shutdown cancels must not re-arm
   std::vector<std::shared_ptr<Connection>> pool;
   std::vector<std::weak_ptr<Connection>> sessions;
   std::size_t next = 0;
@@ -480,7 +481,7 @@ void Redis::Impl::start() {
 void Redis::Impl::arm_sweeper() {
   sweeper.expires_after(sweep_every);
   sweeper.async_wait([this](const boost::system::error_code& ec) {
-    if (ec) return;
+    if (ec || stopping) return;
     auto now = SteadyClock::now();
     for (auto& c : pool) c->sweep(now);
     std::erase_if(sessions, [&](const std::weak_ptr<Connection>& w) {
@@ -505,6 +506,7 @@ void Redis::Impl::shutdown() {
     for (auto& cb : s.callbacks) cb(fail(Error::unavailable("redis client closed")));
   }
   asio::post(io, [this] {
+    stopping = true;
     sweeper.cancel();
     for (auto& c : pool) c->close();
     for (auto& w : sessions) {
