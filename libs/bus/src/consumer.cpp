@@ -373,7 +373,14 @@ class KafkaConsumerRunner final : public ConsumerRunner {
         eager_err = rd_kafka_assign(rk, parts);
       }
     } else {
-      const bool lost = rd_kafka_assignment_lost(rk) != 0;
+      // REVOKE_PARTITIONS, or an error: either way these partitions are no longer ours.
+      const bool lost =
+          err != RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS || rd_kafka_assignment_lost(rk) != 0;
+      if (err != RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS) {
+        log::error(
+            "rebalance error",
+            {{"component", "bus"}, {"group", self->options_.group_id}, {"error", err_text(err)}});
+      }
       log::info(lost ? "partitions lost" : "partitions revoked",
                 {{"component", "bus"},
                  {"group", self->options_.group_id},

@@ -57,7 +57,9 @@ using EnvelopeHandler = std::function<Result<void>(const Envelope&, const Incomi
 
 class ConsumerRunner {
  public:
-  // `dlq_producer` publishes poison messages; `dedupe` may be null (handler idempotent).
+  // `dlq_producer` publishes poison messages and must outlive the runner; `dedupe` may be
+  // null (handler idempotent). Creates the "<topic>.dlq" topics and subscribes; an
+  // unreachable broker is an error value.
   static Result<std::unique_ptr<ConsumerRunner>> create(const KafkaConfig& config,
                                                         ConsumerOptions options,
                                                         EnvelopeHandler handler,
