@@ -1,6 +1,7 @@
 // Beast/Asio stay in this file: services include only tongban/http/*.hpp.
 #include "tongban/http/server.hpp"
 
+#include <algorithm>
 #include <array>
 #include <atomic>
 #include <boost/asio/co_spawn.hpp>
@@ -13,12 +14,16 @@
 #include <boost/asio/strand.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
-#include <boost/beast/http/read.hpp>
+#include <boost/beast/core/string.hpp>
+#include <boost/beast/http/error.hpp>
+#include <boost/beast/http/parser.hpp>
+#include <boost/beast/http/status.hpp>
 #include <boost/beast/http/string_body.hpp>
-#include <boost/beast/http/write.hpp>
 #include <condition_variable>
+#include <ctime>
+#include <limits>
 #include <mutex>
 #include <optional>
 #include <thread>
@@ -144,19 +149,62 @@ struct State {
   }
 };
 
-std::string sane_request_id(const std::string* given) {
+// The caller's X-Request-Id when it is sane, else the trace id: one id to grep for.
+std::string request_id_for(const std::string* given, const TraceContext& trace) {
   if (given && !given->empty() && given->size() <= 128) {
     bool ok = true;
     for (char c : *given) ok = ok && c > 0x20 && c < 0x7f;
     if (ok) return *given;
   }
-  return ids::random_hex(16);
+  return trace.trace_id;
+}
+
+// "HTTP/1.1 200 OK\r\n" style status lines, built once.
+const std::string& status_line(int status) {
+  static const auto kLines = [] {
+    std::array<std::string, 600> lines;
+    for (int code = 100; code < 600; ++code) {
+      auto reason = bhttp::obsolete_reason(static_cast<bhttp::status>(code));
+      lines[static_cast<std::size_t>(code)] = "HTTP/1.1 " + std::to_string(code) + " " +
+                                              std::string(reason.empty() ? "Unknown" : reason) +
+                                              "\r\n";
+    }
+    return lines;
+  }();
+  return kLines[static_cast<std::size_t>(status >= 100 && status < 600 ? status : 500)];
+}
+
+// The Date header, formatted at most once a second per thread.
+const std::string& date_header() {
+  thread_local std::time_t cached_second = 0;
+  thread_local std::string cached;
+  const std::time_t now = std::time(nullptr);
+  if (now != cached_second) {
+    std::tm tm{};
+    gmtime_r(&now, &tm);
+    char buf[64];
+    std::strftime(buf, sizeof buf, "Date: %a, %d %b %Y %H:%M:%S GMT\r\n", &tm);
+    cached = buf;
+    cached_second = now;
+  }
+  return cached;
+}
+
+bool header_safe(std::string_view s) { return s.find_first_of("\r\n") == std::string_view::npos; }
+
+using SteadyRep = std::chrono::steady_clock::rep;
+SteadyRep steady_now() { return std::chrono::steady_clock::now().time_since_epoch().count(); }
+SteadyRep after(std::chrono::milliseconds d) {
+  return steady_now() + std::chrono::duration_cast<std::chrono::steady_clock::duration>(d).count();
 }
 
 class Session : public std::enable_shared_from_this<Session> {
  public:
   Session(std::shared_ptr<State> state, tcp::socket socket, std::uint64_t id)
-      : state_(std::move(state)), stream_(std::move(socket)), id_(id) {}
+      : state_(std::move(state)),
+        socket_(std::move(socket)),
+        id_(id),
+        buffer_(state_->options.header_limit + 64 * 1024) {}
 
   ~Session() {
     std::lock_guard lock(state_->sessions_mutex);
@@ -168,37 +216,40 @@ class Session : public std::enable_shared_from_this<Session> {
   asio::awaitable<void> run() {
     auto self = shared_from_this();
     boost::system::error_code ec;
-    beast::error_code ignored;
-    remote_ = stream_.socket().remote_endpoint(ignored).address().to_string();
+    boost::system::error_code ignored;
+    remote_ = socket_.remote_endpoint(ignored).address().to_string();
     for (;;) {
       if (buffer_.size() == 0) {
         // Idle on a kept-alive connection: the only phase a drain may cut short.
         if (state_->draining) break;
         idle_ = true;
-        stream_.expires_after(state_->options.idle_timeout);
-        const auto n = co_await stream_.async_read_some(buffer_.prepare(4096),
+        deadline_.store(after(state_->options.idle_timeout), std::memory_order_relaxed);
+        const auto n = co_await socket_.async_read_some(buffer_.prepare(4096),
                                                         asio::redirect_error(use_awaitable, ec));
         idle_ = false;
         if (ec) break;
         buffer_.commit(n);
       }
+      // One deadline for the whole request: a slow client cannot hold a worker.
+      deadline_.store(after(state_->options.read_timeout), std::memory_order_relaxed);
       bhttp::request_parser<bhttp::string_body> parser;
       parser.body_limit(state_->options.body_limit);
       parser.header_limit(static_cast<std::uint32_t>(state_->options.header_limit));
-      // One deadline for the whole request: a slow client cannot hold a worker.
-      stream_.expires_after(state_->options.read_timeout);
-      co_await bhttp::async_read(stream_, buffer_, parser, asio::redirect_error(use_awaitable, ec));
+      parser.eager(true);
+      co_await read_request(parser, ec);
       if (ec) {
         co_await answer_read_error(ec);
         break;
       }
+      // The handler's time is not the client's: no deadline until the write.
+      deadline_.store(std::numeric_limits<SteadyRep>::max(), std::memory_order_relaxed);
       const auto started = std::chrono::steady_clock::now();
       state_->in_flight.fetch_add(1);
       if (state_->metrics) state_->metrics->in_flight.Increment();
-      auto beast_req = parser.release();
-      Request req = convert(beast_req);
-      const bool keep_alive = beast_req.keep_alive();
-      const auto version = beast_req.version();
+      auto& in = parser.get();
+      Request req = convert(in);
+      const bool keep_alive = in.keep_alive();
+      const bool http10 = in.version() == 10;
 
       auto match = state_->router->match(req.method, req.path);
       Response res;
@@ -218,7 +269,7 @@ class Session : public std::enable_shared_from_this<Session> {
         state_->queued.fetch_sub(1);
       }
       const bool close = !keep_alive || state_->draining;
-      co_await write(res, req, version, close, ec);
+      co_await write(res, req, close, http10, ec);
       const double seconds =
           std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
       if (auto* m = state_->metrics_for(match.route)) m->observe(res.status, seconds);
@@ -240,26 +291,68 @@ class Session : public std::enable_shared_from_this<Session> {
       }
       if (ec || close) break;
     }
-    stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
-    stream_.socket().close(ignored);
+    socket_.shutdown(tcp::socket::shutdown_send, ignored);
+    socket_.close(ignored);
   }
 
-  // Runs on the session's strand: a drain closes a connection waiting for its next
+  // On the session's executor: a drain closes a connection waiting for its next
   // request; one with a request in hand finishes it first.
   void on_drain() {
     if (idle_) {
-      beast::error_code ignored;
-      stream_.socket().cancel(ignored);
+      boost::system::error_code ignored;
+      socket_.cancel(ignored);
     }
   }
   void force_close() {
-    beast::error_code ignored;
-    stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);
-    stream_.socket().close(ignored);
+    boost::system::error_code ignored;
+    socket_.shutdown(tcp::socket::shutdown_both, ignored);
+    socket_.close(ignored);
   }
-  asio::any_io_executor executor() { return stream_.get_executor(); }
+  // Called by the server's sweeper (on this session's executor) when the deadline of the
+  // current phase may have passed: cancel the pending operation.
+  void on_deadline() {
+    if (steady_now() < deadline_.load(std::memory_order_relaxed)) return;
+    timed_out_ = true;
+    boost::system::error_code ignored;
+    socket_.cancel(ignored);
+    deadline_.store(std::numeric_limits<SteadyRep>::max(), std::memory_order_relaxed);
+  }
+  bool past_deadline(SteadyRep now) const {
+    return now >= deadline_.load(std::memory_order_relaxed);
+  }
+  asio::any_io_executor executor() { return socket_.get_executor(); }
 
  private:
+  // Feeds the parser from the buffer, reading more only when it needs more: a request
+  // that arrived whole costs no further read.
+  asio::awaitable<void> read_request(bhttp::request_parser<bhttp::string_body>& parser,
+                                     boost::system::error_code& ec) {
+    for (;;) {
+      if (buffer_.size() > 0) {
+        const auto used = parser.put(buffer_.data(), ec);
+        buffer_.consume(used);
+        if (ec == bhttp::error::need_more) {
+          ec = {};
+        } else if (ec) {
+          co_return;
+        }
+        if (parser.is_done()) co_return;
+      }
+      if (buffer_.size() == buffer_.max_size()) {
+        ec = bhttp::error::header_limit;
+        co_return;
+      }
+      const auto room = std::min<std::size_t>(buffer_.max_size() - buffer_.size(), 16 * 1024);
+      const auto n = co_await socket_.async_read_some(buffer_.prepare(room),
+                                                      asio::redirect_error(use_awaitable, ec));
+      if (ec) {
+        if (timed_out_) ec = beast::error::timeout;
+        co_return;
+      }
+      buffer_.commit(n);
+    }
+  }
+
   Request convert(bhttp::request<bhttp::string_body>& in) {
     Request req;
     req.method = parse_method(in.method_string());
@@ -271,10 +364,10 @@ class Session : public std::enable_shared_from_this<Session> {
     for (const auto& f : in) req.headers.emplace_back(f.name_string(), f.value());
     req.body = std::move(in.body());
     req.remote = remote_;
-    req.request_id = sane_request_id(req.header("X-Request-Id"));
     const auto* tp = req.header("traceparent");
     auto parent = tp ? TraceContext::parse(*tp) : std::nullopt;
     req.trace = parent ? parent->child() : TraceContext::start();
+    req.request_id = request_id_for(req.header("X-Request-Id"), req.trace);
     return req;
   }
 
@@ -289,22 +382,51 @@ class Session : public std::enable_shared_from_this<Session> {
     }
   }
 
-  asio::awaitable<void> write(Response& res, const Request& req, unsigned version, bool close,
+  // Serialised by hand into one buffer and sent with one write: the response shape is
+  // ours, and Beast's generic serializer costs more than the rest of a request.
+  asio::awaitable<void> write(Response& res, const Request& req, bool close, bool http10,
                               boost::system::error_code& ec) {
-    bhttp::response<bhttp::string_body> out;
-    out.version(version);
-    out.result(static_cast<unsigned>(res.status));
-    out.set(bhttp::field::server, state_->options.server_name);
-    for (auto& [k, v] : res.headers) out.set(k, v);
-    if (!res.header("X-Request-Id") && !req.request_id.empty()) {
-      out.set("X-Request-Id", req.request_id);
+    const bool no_body = res.status == 204 || res.status == 304 || res.status < 200;
+    std::string& out = out_;
+    out.clear();
+    out += status_line(res.status);
+    out += "Server: ";
+    out += state_->options.server_name;
+    out += "\r\n";
+    out += date_header();
+    bool has_request_id = false;
+    for (const auto& [k, v] : res.headers) {
+      if (!header_safe(k) || !header_safe(v) || k.empty()) {
+        log::error("response header dropped: CR/LF in name or value", {{"name", k}});
+        continue;
+      }
+      if (beast::iequals(k, "Content-Length") || beast::iequals(k, "Connection")) continue;
+      has_request_id = has_request_id || beast::iequals(k, "X-Request-Id");
+      out += k;
+      out += ": ";
+      out += v;
+      out += "\r\n";
     }
-    out.body() = std::move(res.body);
-    out.keep_alive(!close);
-    out.prepare_payload();
-    if (req.method == Method::head) out.body().clear();  // Content-Length stays
-    stream_.expires_after(state_->options.write_timeout);
-    co_await bhttp::async_write(stream_, out, asio::redirect_error(use_awaitable, ec));
+    if (!has_request_id && !req.request_id.empty()) {
+      out += "X-Request-Id: ";
+      out += req.request_id;
+      out += "\r\n";
+    }
+    if (!no_body) {
+      out += "Content-Length: ";
+      out += std::to_string(res.body.size());
+      out += "\r\n";
+    }
+    if (close) {
+      out += "Connection: close\r\n";
+    } else if (http10) {
+      out += "Connection: keep-alive\r\n";
+    }
+    out += "\r\n";
+    if (!no_body && req.method != Method::head) out += res.body;
+    deadline_.store(after(state_->options.write_timeout), std::memory_order_relaxed);
+    co_await asio::async_write(socket_, asio::buffer(out), asio::redirect_error(use_awaitable, ec));
+    if (out.capacity() > 64 * 1024) std::string().swap(out);  // keep idle sessions small
   }
 
   asio::awaitable<void> answer_read_error(const boost::system::error_code& ec) {
@@ -331,15 +453,18 @@ class Session : public std::enable_shared_from_this<Session> {
     Request req;
     req.request_id = ids::random_hex(16);
     boost::system::error_code wec;
-    co_await write(*res, req, 11, true, wec);
+    co_await write(*res, req, true, false, wec);
   }
 
   std::shared_ptr<State> state_;
-  beast::tcp_stream stream_;
-  beast::flat_buffer buffer_;
-  std::string remote_;
+  tcp::socket socket_;
   std::uint64_t id_;
+  beast::flat_buffer buffer_;
+  std::string out_;
+  std::string remote_;
+  std::atomic<SteadyRep> deadline_{std::numeric_limits<SteadyRep>::max()};
   bool idle_ = false;
+  bool timed_out_ = false;
 };
 
 class ServerImpl final : public Server {
@@ -350,6 +475,7 @@ class ServerImpl final : public Server {
         work_(asio::make_work_guard(state_->ioc)) {
     port_ = acceptor_.local_endpoint().port();
     asio::co_spawn(acceptor_.get_executor(), accept_loop(), asio::detached);
+    asio::co_spawn(acceptor_.get_executor(), sweep_deadlines(), asio::detached);
     for (int i = 0; i < std::max(1, state_->options.io_threads); ++i) {
       threads_.emplace_back([this] { state_->ioc.run(); });
     }
@@ -400,6 +526,35 @@ class ServerImpl final : public Server {
       }
     }
     for (auto& s : live) asio::post(s->executor(), [s, fn] { fn(*s); });
+  }
+
+  // One timer for all connections instead of one per socket operation: each session
+  // keeps the deadline of its current phase, and the sweep cancels what is overdue.
+  asio::awaitable<void> sweep_deadlines() {
+    const auto& o = state_->options;
+    const auto shortest = std::min({o.read_timeout, o.idle_timeout, o.write_timeout});
+    const auto tick = std::clamp<std::chrono::milliseconds>(
+        shortest / 4, std::chrono::milliseconds(5), std::chrono::milliseconds(250));
+    asio::steady_timer timer(acceptor_.get_executor());
+    std::vector<std::shared_ptr<Session>> overdue;
+    while (!stopped_) {
+      timer.expires_after(tick);
+      boost::system::error_code ec;
+      co_await timer.async_wait(asio::redirect_error(use_awaitable, ec));
+      const auto now = steady_now();
+      overdue.clear();
+      {
+        std::lock_guard lock(state_->sessions_mutex);
+        for (auto& [_, weak] : state_->sessions) {
+          if (auto sess = weak.lock(); sess && sess->past_deadline(now)) {
+            overdue.push_back(std::move(sess));
+          }
+        }
+      }
+      for (auto& sess : overdue) {
+        asio::post(sess->executor(), [sess] { sess->on_deadline(); });
+      }
+    }
   }
 
   asio::awaitable<void> accept_loop() {
