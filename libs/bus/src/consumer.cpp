@@ -40,17 +40,6 @@ std::string partitions_text(const rd_kafka_topic_partition_list_t* parts) {
   return out;
 }
 
-IncomingMessage to_incoming(const rd_kafka_message_t* m) {
-  IncomingMessage in;
-  in.topic = rd_kafka_topic_name(m->rkt);
-  in.partition = m->partition;
-  in.offset = m->offset;
-  if (m->key != nullptr) in.key.assign(static_cast<const char*>(m->key), m->key_len);
-  if (m->payload != nullptr) in.value.assign(static_cast<const char*>(m->payload), m->len);
-  in.headers = read_headers(m);
-  return in;
-}
-
 class KafkaConsumerRunner final : public ConsumerRunner {
  public:
   KafkaConsumerRunner(ConsumerOptions options, EnvelopeHandler handler, Producer& dlq_producer,

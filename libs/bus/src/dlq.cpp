@@ -20,13 +20,14 @@ T parse_number(const std::string& text, T fallback) {
 }
 
 DeadLetter to_dead_letter(const rd_kafka_message_t* m) {
+  IncomingMessage in = to_incoming(m);
   DeadLetter d;
-  d.topic = rd_kafka_topic_name(m->rkt);
-  d.partition = m->partition;
-  d.offset = m->offset;
-  if (m->key != nullptr) d.key.assign(static_cast<const char*>(m->key), m->key_len);
-  if (m->payload != nullptr) d.value.assign(static_cast<const char*>(m->payload), m->len);
-  d.headers = read_headers(m);
+  d.topic = std::move(in.topic);
+  d.partition = in.partition;
+  d.offset = in.offset;
+  d.key = std::move(in.key);
+  d.value = std::move(in.value);
+  d.headers = std::move(in.headers);
   for (const auto& [name, value] : d.headers) {
     if (name == kDlqReason) d.reason = value;
     if (name == kDlqOriginalTopic) d.original_topic = value;

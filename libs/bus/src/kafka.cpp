@@ -115,6 +115,17 @@ Headers read_headers(const rd_kafka_message_t* msg) {
   return out;
 }
 
+IncomingMessage to_incoming(const rd_kafka_message_t* m) {
+  IncomingMessage in;
+  in.topic = rd_kafka_topic_name(m->rkt);
+  in.partition = m->partition;
+  in.offset = m->offset;
+  if (m->key != nullptr) in.key.assign(static_cast<const char*>(m->key), m->key_len);
+  if (m->payload != nullptr) in.value.assign(static_cast<const char*>(m->payload), m->len);
+  in.headers = read_headers(m);
+  return in;
+}
+
 HeadersPtr make_headers(const Headers& headers) {
   HeadersPtr out(rd_kafka_headers_new(headers.size()));
   for (const auto& [name, value] : headers) {

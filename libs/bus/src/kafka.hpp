@@ -13,62 +13,35 @@
 #include <string>
 #include <utility>
 
+#include "tongban/bus/consumer.hpp"
 #include "tongban/bus/producer.hpp"
 #include "tongban/core/result.hpp"
 
 namespace tongban::bus::detail {
 
-struct HandleDeleter {
-  void operator()(rd_kafka_t* p) const { rd_kafka_destroy(p); }
-};
-struct ConfDeleter {
-  void operator()(rd_kafka_conf_t* p) const { rd_kafka_conf_destroy(p); }
-};
-struct MessageDeleter {
-  void operator()(rd_kafka_message_t* p) const { rd_kafka_message_destroy(p); }
-};
-struct PartitionListDeleter {
-  void operator()(rd_kafka_topic_partition_list_t* p) const {
-    rd_kafka_topic_partition_list_destroy(p);
+// Calls the librdkafka destroy function `Destroy` on a non-null pointer.
+template <auto Destroy>
+struct Deleter {
+  template <class T>
+  void operator()(T* p) const {
+    Destroy(p);
   }
 };
-struct TopicDeleter {
-  void operator()(rd_kafka_topic_t* p) const { rd_kafka_topic_destroy(p); }
-};
-struct QueueDeleter {
-  void operator()(rd_kafka_queue_t* p) const { rd_kafka_queue_destroy(p); }
-};
-struct MetadataDeleter {
-  void operator()(const rd_kafka_metadata_t* p) const { rd_kafka_metadata_destroy(p); }
-};
-struct ErrorDeleter {
-  void operator()(rd_kafka_error_t* p) const { rd_kafka_error_destroy(p); }
-};
-struct HeadersDeleter {
-  void operator()(rd_kafka_headers_t* p) const { rd_kafka_headers_destroy(p); }
-};
-struct EventDeleter {
-  void operator()(rd_kafka_event_t* p) const { rd_kafka_event_destroy(p); }
-};
-struct AdminOptionsDeleter {
-  void operator()(rd_kafka_AdminOptions_t* p) const { rd_kafka_AdminOptions_destroy(p); }
-};
-struct NewTopicDeleter {
-  void operator()(rd_kafka_NewTopic_t* p) const { rd_kafka_NewTopic_destroy(p); }
-};
 
-using HandlePtr = std::unique_ptr<rd_kafka_t, HandleDeleter>;
-using ConfPtr = std::unique_ptr<rd_kafka_conf_t, ConfDeleter>;
-using MessagePtr = std::unique_ptr<rd_kafka_message_t, MessageDeleter>;
-using PartitionListPtr = std::unique_ptr<rd_kafka_topic_partition_list_t, PartitionListDeleter>;
-using TopicPtr = std::unique_ptr<rd_kafka_topic_t, TopicDeleter>;
-using QueuePtr = std::unique_ptr<rd_kafka_queue_t, QueueDeleter>;
-using MetadataPtr = std::unique_ptr<const rd_kafka_metadata_t, MetadataDeleter>;
-using ErrorPtr = std::unique_ptr<rd_kafka_error_t, ErrorDeleter>;
-using HeadersPtr = std::unique_ptr<rd_kafka_headers_t, HeadersDeleter>;
-using EventPtr = std::unique_ptr<rd_kafka_event_t, EventDeleter>;
-using AdminOptionsPtr = std::unique_ptr<rd_kafka_AdminOptions_t, AdminOptionsDeleter>;
-using NewTopicPtr = std::unique_ptr<rd_kafka_NewTopic_t, NewTopicDeleter>;
+using HandlePtr = std::unique_ptr<rd_kafka_t, Deleter<rd_kafka_destroy>>;
+using ConfPtr = std::unique_ptr<rd_kafka_conf_t, Deleter<rd_kafka_conf_destroy>>;
+using MessagePtr = std::unique_ptr<rd_kafka_message_t, Deleter<rd_kafka_message_destroy>>;
+using PartitionListPtr = std::unique_ptr<rd_kafka_topic_partition_list_t,
+                                         Deleter<rd_kafka_topic_partition_list_destroy>>;
+using TopicPtr = std::unique_ptr<rd_kafka_topic_t, Deleter<rd_kafka_topic_destroy>>;
+using QueuePtr = std::unique_ptr<rd_kafka_queue_t, Deleter<rd_kafka_queue_destroy>>;
+using MetadataPtr = std::unique_ptr<const rd_kafka_metadata_t, Deleter<rd_kafka_metadata_destroy>>;
+using ErrorPtr = std::unique_ptr<rd_kafka_error_t, Deleter<rd_kafka_error_destroy>>;
+using HeadersPtr = std::unique_ptr<rd_kafka_headers_t, Deleter<rd_kafka_headers_destroy>>;
+using EventPtr = std::unique_ptr<rd_kafka_event_t, Deleter<rd_kafka_event_destroy>>;
+using AdminOptionsPtr =
+    std::unique_ptr<rd_kafka_AdminOptions_t, Deleter<rd_kafka_AdminOptions_destroy>>;
+using NewTopicPtr = std::unique_ptr<rd_kafka_NewTopic_t, Deleter<rd_kafka_NewTopic_destroy>>;
 
 using Setting = std::pair<std::string, std::string>;
 
@@ -89,6 +62,8 @@ std::string err_text(rd_kafka_resp_err_t err);
 Error to_error(rd_kafka_resp_err_t err, std::string_view what);
 
 Headers read_headers(const rd_kafka_message_t* msg);
+// Copies topic, partition, offset, key, value and headers out of a consumed message.
+IncomingMessage to_incoming(const rd_kafka_message_t* msg);
 HeadersPtr make_headers(const Headers& headers);
 
 // The librdkafka handle behind a Producer made by Producer::create (tests use it to inject
