@@ -33,3 +33,23 @@ function(tongban_benchmark)
     target_link_libraries(${ARG_NAME} PRIVATE ${ARG_DEPS} benchmark::benchmark)
   endif()
 endfunction()
+
+# tongban_embed_text(OUT <var> FILE <path> SYMBOL <ns::function>)
+# Generates a source defining `std::string_view ns::function()` with the file's text, so a
+# binary carries its OpenAPI document (or other data) without files beside it. Sets <var>
+# to the generated source path for the caller's target sources.
+function(tongban_embed_text)
+  cmake_parse_arguments(ARG "" "OUT;FILE;SYMBOL" "" ${ARGN})
+  get_filename_component(input ${ARG_FILE} ABSOLUTE)
+  get_filename_component(stem ${ARG_FILE} NAME_WE)
+  string(REPLACE "::" "_" tag ${ARG_SYMBOL})
+  set(output ${CMAKE_CURRENT_BINARY_DIR}/embedded_${tag}.cpp)
+  add_custom_command(
+    OUTPUT ${output}
+    COMMAND ${CMAKE_COMMAND} -DIN=${input} -DOUT=${output} -DSYMBOL=${ARG_SYMBOL}
+            -P ${PROJECT_SOURCE_DIR}/cmake/embed_text.cmake
+    DEPENDS ${input} ${PROJECT_SOURCE_DIR}/cmake/embed_text.cmake
+    COMMENT "Embedding ${ARG_FILE}"
+    VERBATIM)
+  set(${ARG_OUT} ${output} PARENT_SCOPE)
+endfunction()
