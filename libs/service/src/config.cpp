@@ -94,6 +94,9 @@ Result<ServiceConfig> load_config(std::string_view service_name, Env& env) {
   c.kafka.bootstrap_servers = env.string("TONGBAN_KAFKA_BOOTSTRAP", "127.0.0.1:9092",
                                          "Kafka bootstrap servers, comma-separated");
   c.kafka.client_id = "tongban-" + c.name + "-" + c.node_id;
+  TRY_ASSIGN(v, env.integer("TONGBAN_KAFKA_TOPIC_PARTITIONS", 3, 1, 1024,
+                            "Partitions of topics a service creates when missing"));
+  c.topic_partitions = static_cast<int>(v);
   env.string("TONGBAN_KAFKA_PROP_<NAME>", "",
              "Any librdkafka property: TONGBAN_KAFKA_PROP_SECURITY_PROTOCOL=SASL_SSL → "
              "security.protocol");

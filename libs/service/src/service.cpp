@@ -1,5 +1,8 @@
 #include "tongban/service/service.hpp"
 
+#include <prometheus/client_metric.h>
+#include <prometheus/collectable.h>
+#include <prometheus/metric_family.h>
 #include <pthread.h>
 #include <signal.h>
 #include <unistd.h>
@@ -17,10 +20,14 @@
 #include "tongban/auth/jwks_cache.hpp"
 #include "tongban/auth/revocation_list.hpp"
 #include "tongban/auth/verifier.hpp"
+#include "tongban/bus/admin.hpp"
+#include "tongban/core/ids.hpp"
 #include "tongban/core/log.hpp"
 #include "tongban/http/client.hpp"
 #include "tongban/http/problem.hpp"
 #include "tongban/http/server.hpp"
+#include "tongban/store/dedupe.hpp"
+#include "tongban/store/outbox_relay.hpp"
 
 namespace tongban::service {
 namespace {
@@ -138,51 +145,180 @@ bus::Producer& Service::producer() {
   return *producer_;
 }
 
+namespace {
+
+// Exports a relay's backlog at scrape time (XLEN), so an outbox that stops draining is
+// visible before anyone asks why events are late.
+class OutboxCollector final : public prometheus::Collectable {
+ public:
+  OutboxCollector(store::OutboxRelay& relay, std::string service)
+      : relay_(relay), service_(std::move(service)) {}
+  std::vector<prometheus::MetricFamily> Collect() const override {
+    std::vector<prometheus::MetricFamily> out;
+    auto gauge = [&](std::string name, std::string help, double v) {
+      prometheus::MetricFamily f;
+      f.name = std::move(name);
+      f.help = std::move(help);
+      f.type = prometheus::MetricType::Gauge;
+      prometheus::ClientMetric m;
+      m.label.push_back({"service", service_});
+      m.gauge.value = v;
+      f.metric.push_back(std::move(m));
+      out.push_back(std::move(f));
+    };
+    if (auto backlog = relay_.backlog()) {
+      gauge("tongban_outbox_backlog", "Outbox entries not yet published",
+            static_cast<double>(*backlog));
+    }
+    gauge("tongban_outbox_published", "Entries this replica published since start",
+          static_cast<double>(relay_.published()));
+    gauge("tongban_outbox_leader", "1 when this replica holds the relay lease",
+          relay_.leader() ? 1 : 0);
+    return out;
+  }
+
+ private:
+  store::OutboxRelay& relay_;
+  std::string service_;
+};
+
+}  // namespace
+
+void Service::relay_outbox() {
+  if (relay_) return;
+  store::OutboxRelayOptions opts;
+  opts.service = name_;
+  opts.owner = config_.node_id + "-" + std::to_string(getpid());
+  relay_ = std::make_unique<store::OutboxRelay>(redis(), producer(), opts);
+  metrics_.add_collectable(std::make_shared<OutboxCollector>(*relay_, name_));
+  on_start([this] { relay_->start(); });
+  on_shutdown([this] { relay_->stop(); });
+}
+
+void Service::ensure_topics(const std::vector<std::string>& topics) {
+  std::vector<bus::TopicSpec> specs;
+  for (const auto& t : topics) {
+    specs.push_back(bus::TopicSpec{t, config_.topic_partitions, -1});
+  }
+  // Kafka may not be up yet: the consumer and producer retry on their own, so a failure
+  // here is a warning, not a reason to stop.
+  if (auto r = bus::ensure_topics(config_.kafka, specs, 5000ms); !r) {
+    log::warn("could not ensure topics", {{"detail", r.error().message}});
+  }
+}
+
+void Service::consume(bus::ConsumerOptions options, bus::EnvelopeHandler handler) {
+  ensure_topics(options.topics);
+  if (!dedupe_) dedupe_ = std::make_unique<store::RedisDedupe>(redis(), name_);
+  // Not owning: the runner outlives no member it points to (see the member order).
+  std::shared_ptr<bus::DedupeStore> dedupe(std::shared_ptr<bus::DedupeStore>{}, dedupe_.get());
+  auto runner = bus::ConsumerRunner::create(config_.kafka, std::move(options), std::move(handler),
+                                            producer(), dedupe);
+  if (!runner) {
+    log::error("consumer failed", {{"detail", runner.error().message}});
+    std::exit(1);
+  }
+  auto* r = runner->get();
+  consumers_.push_back(std::move(*runner));
+  on_start([r] { r->start(); });
+  on_shutdown([r] { r->stop(); });
+}
+
 auth::RevocationList& Service::revocations() { return *revocations_; }
 
-Result<auth::Principal> Service::authenticate(const http::Request& req) {
-  // Created by the first request that needs it; handlers run on many threads.
-  std::call_once(auth_once_, [this] {
-    {
-      auto url = config_.jwks_url;
-      jwks_ = std::make_unique<auth::JwksCache>(
-          [url]() -> Result<std::string> {
-            http::Client client({.connect_timeout = 1000ms, .request_timeout = 3000ms});
-            auto res = client.get(url);
-            if (!res) return fail(std::move(res.error()));
-            if (res->status != 200) {
-              return fail(Error::unavailable("JWKS fetch from " + url + " answered " +
-                                             std::to_string(res->status)));
-            }
-            return std::move(res->body);
-          },
-          Clock::system());
-      if (auto r = jwks_->refresh(); !r) {
-        log::warn("jwks not fetched yet", {{"url", url}, {"detail", r.error().message}});
-      }
-      auth::VerifierOptions opts;
-      opts.issuer = config_.jwt_issuer;
-      if (!config_.jwt_audience.empty()) opts.audiences = {config_.jwt_audience};
-      verifier_ = std::make_unique<auth::Verifier>(*jwks_, revocations(), Clock::system(), opts);
-      jwks_refresher_ = std::jthread([this](std::stop_token stop) {
-        std::mutex m;
-        std::condition_variable_any cv;
-        std::unique_lock lk(m);
-        while (!stop.stop_requested()) {
-          cv.wait_for(lk, stop, config_.jwks_refresh, [] { return false; });
-          if (stop.stop_requested()) return;
-          if (auto r = jwks_->refresh(); !r) {
-            log::warn("jwks refresh failed; keeping the keys we have",
-                      {{"detail", r.error().message}});
-          }
+void Service::use_auth() {
+  if (verifier_) return;
+  auto url = config_.jwks_url;
+  jwks_ = std::make_unique<auth::JwksCache>(
+      [url]() -> Result<std::string> {
+        http::Client client({.connect_timeout = 1000ms, .request_timeout = 3000ms});
+        auto res = client.get(url);
+        if (!res) return fail(std::move(res.error()));
+        if (res->status != 200) {
+          return fail(Error::unavailable("JWKS fetch from " + url + " answered " +
+                                         std::to_string(res->status)));
         }
-      });
+        return std::move(res->body);
+      },
+      Clock::system());
+  auth::VerifierOptions opts;
+  opts.issuer = config_.jwt_issuer;
+  if (!config_.jwt_audience.empty()) opts.audiences = {config_.jwt_audience};
+  verifier_ = std::make_unique<auth::Verifier>(*jwks_, *revocations_, Clock::system(), opts);
+
+  on_start([this, url] {
+    // identity may be down or not started yet: verification starts as soon as a fetch
+    // succeeds (an unknown kid triggers one), and /readyz does not depend on it.
+    if (auto r = jwks_->refresh(); !r) {
+      log::warn("jwks not fetched yet", {{"url", url}, {"detail", r.error().message}});
     }
+    jwks_refresher_ = std::jthread([this](std::stop_token stop) {
+      std::mutex m;
+      std::condition_variable_any cv;
+      std::unique_lock lk(m);
+      while (!stop.stop_requested()) {
+        cv.wait_for(lk, stop, config_.jwks_refresh, [] { return false; });
+        if (stop.stop_requested()) return;
+        if (auto r = jwks_->refresh(); !r) {
+          log::warn("jwks refresh failed; keeping the keys we have",
+                    {{"detail", r.error().message}});
+        }
+        revocations_->purge(Clock::system().now(), std::chrono::seconds(3600));
+      }
+    });
   });
+  on_shutdown([this] {
+    jwks_refresher_.request_stop();
+    if (jwks_refresher_.joinable()) jwks_refresher_.join();
+  });
+
+  // Every replica must see every revocation, including those made before it started
+  // (tokens live 15 minutes): a group of its own per process, reading from the start of
+  // the short-retention topic.
+  bus::ConsumerOptions opts_c;
+  opts_c.group_id = name_ + "-revocations-" + config_.node_id + "-" + ids::random_hex(4);
+  opts_c.topics = {std::string(kRevocationTopic)};
+  opts_c.from_beginning = true;
+  consume(std::move(opts_c), [this](const bus::Envelope& e, const bus::IncomingMessage&) {
+    return apply_revocation(*revocations_, e);
+  });
+}
+
+Result<auth::Principal> Service::authenticate(const http::Request& req) {
+  if (!verifier_) return fail(Error::internal("authenticate() without use_auth()"));
   const auto* header = req.header("Authorization");
   auto token = auth::bearer_token(header ? std::string_view(*header) : std::string_view());
   if (!token) return fail(std::move(token.error()));
   return verifier_->verify(*token);
+}
+
+Result<void> apply_revocation(auth::RevocationList& list, const bus::Envelope& e) {
+  if (!e.data.is_object()) return {};
+  const auto& d = e.data.as_object();
+  auto time_of = [&](std::string_view key) -> std::optional<Clock::time_point> {
+    const auto* v = d.if_contains(key);
+    Clock::time_point t;
+    if (!v || !v->is_string() || !parse_rfc3339(v->as_string(), t)) return std::nullopt;
+    return t;
+  };
+  if (e.type == kTokenRevokedType) {
+    const auto* jti = d.if_contains("jti");
+    auto exp = time_of("expires_at");
+    if (!jti || !jti->is_string() || !exp) {
+      return fail(
+          Error::invalid("data", "revocation_event", "token_revoked needs jti, expires_at"));
+    }
+    list.revoke_token(jti->as_string(), *exp);
+  } else if (e.type == kSubjectRevokedType) {
+    const auto* sub = d.if_contains("subject_id");
+    auto before = time_of("before");
+    if (!sub || !sub->is_string() || !before) {
+      return fail(
+          Error::invalid("data", "revocation_event", "subject_revoked needs subject_id, before"));
+    }
+    list.revoke_subject_before(sub->as_string(), *before);
+  }
+  return {};  // other event types on the topic are not ours to judge
 }
 
 void Service::add_readiness_check(std::string check_name, std::function<Result<void>()> check) {

@@ -1,6 +1,7 @@
 // A process on the service skeleton for the integration test: probes, metrics,
 // signals and drain are exercised on a real binary, not on a stand-in.
 #include <chrono>
+#include <cstdlib>
 #include <string>
 #include <thread>
 
@@ -11,6 +12,7 @@ int main(int argc, char** argv) {
   tongban::service::Service svc("fixture", "openapi: 3.1.0\ninfo:\n  title: fixture\n", argc, argv);
   svc.redis();
   svc.producer();
+  if (std::getenv("TONGBAN_FIXTURE_AUTH")) svc.use_auth();
   svc.router().get("/slow", [](tongban::http::Request& req) {
     const auto ms = std::stoi(req.query_param("ms").value_or("100"));
     std::this_thread::sleep_for(std::chrono::milliseconds(ms));

@@ -9,8 +9,11 @@
 #include <sstream>
 
 #include "tongban/auth/signer.hpp"
+#include "tongban/bus/envelope.hpp"
+#include "tongban/bus/producer.hpp"
 #include "tongban/http/client.hpp"
 #include "tongban/http/server.hpp"
+#include "tongban/service/service.hpp"
 #include "tongban/testing/process.hpp"
 
 namespace {
@@ -154,6 +157,7 @@ TEST(ServiceSkeleton, authenticates_bearer_tokens_against_identitys_jwks) {
 
   auto env = base_env(redis, kafka);
   env["TONGBAN_JWKS_URL"] = url((*jwks_server)->port(), "/.well-known/jwks.json");
+  env["TONGBAN_FIXTURE_AUTH"] = "1";
   ChildProcess p(TONGBAN_SERVICE_FIXTURE, {}, env);
   auto port = p.wait_for_port(20s);
   ASSERT_TRUE(port) << p.output();
@@ -195,6 +199,26 @@ TEST(ServiceSkeleton, authenticates_bearer_tokens_against_identitys_jwks) {
   auto forged = me(token(*stranger, now + 900));
   EXPECT_EQ(forged.status, 401);
   EXPECT_EQ(rule_of(forged), "unknown_kid");
+
+  // identity revokes the subject's tokens: the service must reject them within seconds.
+  tongban::bus::KafkaConfig kafka_config;
+  kafka_config.bootstrap_servers = kafka;
+  auto producer = tongban::bus::Producer::create(kafka_config);
+  ASSERT_TRUE(producer);
+  auto event = tongban::bus::Envelope::make(
+      "/tongban/identity", std::string(tongban::service::kSubjectRevokedType), "citizen-1",
+      boost::json::object{{"subject_id", "citizen-1"},
+                          {"before", tongban::to_rfc3339(tongban::Clock::system().now())}});
+  ASSERT_TRUE((*producer)->produce_sync(
+      tongban::bus::to_message(std::string(tongban::service::kRevocationTopic), event, {}), 10s));
+  const auto good = token(*signer, now + 900);
+  int status = 0;
+  for (int i = 0; i < 150 && status != 401; ++i) {
+    status = me(good).status;
+    if (status != 401) std::this_thread::sleep_for(100ms);
+  }
+  EXPECT_EQ(status, 401) << "a revoked subject's token is refused within 15 s";
+  EXPECT_EQ(rule_of(me(good)), "token_revoked");
   (*jwks_server)->stop(1s);
 }
 

@@ -18,6 +18,7 @@ struct ServiceConfig {
   std::chrono::milliseconds drain_timeout{20000};
   store::RedisOptions redis;
   bus::KafkaConfig kafka;
+  int topic_partitions = 3;
   // Verifying identity's tokens (libs/auth).
   std::string jwks_url;
   std::string jwt_issuer;

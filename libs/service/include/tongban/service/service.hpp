@@ -10,11 +10,17 @@
 #include <vector>
 
 #include "tongban/auth/claims.hpp"
+#include "tongban/bus/consumer.hpp"
 #include "tongban/bus/producer.hpp"
 #include "tongban/http/router.hpp"
 #include "tongban/metrics/registry.hpp"
 #include "tongban/service/config.hpp"
 #include "tongban/store/redis.hpp"
+
+namespace tongban::store {
+class OutboxRelay;
+class RedisDedupe;
+}  // namespace tongban::store
 
 namespace tongban::auth {
 class JwksCache;
@@ -23,6 +29,15 @@ class Verifier;
 }  // namespace tongban::auth
 
 namespace tongban::service {
+
+// identity's revocation stream, consumed by every service that verifies tokens.
+inline constexpr std::string_view kRevocationTopic = "tongban.identity.revocations.v1";
+inline constexpr std::string_view kTokenRevokedType = "tongban.identity.token_revoked.v1";
+inline constexpr std::string_view kSubjectRevokedType = "tongban.identity.subject_revoked.v1";
+
+// Applies one revocation event: token_revoked {jti, expires_at} or subject_revoked
+// {subject_id, before} (RFC 3339 times).
+Result<void> apply_revocation(auth::RevocationList& list, const bus::Envelope& e);
 
 class Service {
  public:
@@ -41,9 +56,22 @@ class Service {
   store::Redis& redis();
   bus::Producer& producer();
 
-  // The caller's identity from "Authorization: Bearer <JWT>", verified locally against
-  // identity's JWKS (fetched from TONGBAN_JWKS_URL, cached, refreshed on rotation).
-  // Errors are 401-mapped and name the rule broken (expired, bad signature, ...).
+  // Publishes this service's outbox (tb:<name>:outbox) to Kafka from start to shutdown;
+  // its backlog is exported as tongban_outbox_backlog. Call once, before run().
+  void relay_outbox();
+  // Creates missing topics (TONGBAN_KAFKA_TOPIC_PARTITIONS partitions, the broker's
+  // replication factor): the broker's auto-creation stays off so a typo fails loudly.
+  void ensure_topics(const std::vector<std::string>& topics);
+  // A consumer group runner (commit after success, dedupe by event id in Redis, DLQ)
+  // started with the service and stopped, committing, at shutdown.
+  void consume(bus::ConsumerOptions options, bus::EnvelopeHandler handler);
+
+  // Verify identity's tokens in this service: JWKS from TONGBAN_JWKS_URL (cached,
+  // refreshed periodically and on an unknown kid) and the revocation events of
+  // tongban.identity.revocations.v1 applied within seconds. Call once, before run().
+  void use_auth();
+  // The caller's identity from "Authorization: Bearer <JWT>". Errors are 401-mapped and
+  // name the rule broken (expired, bad signature, revoked, ...).
   Result<auth::Principal> authenticate(const http::Request& req);
   // Fed by identity's revocation events (identity issue); shared by authenticate().
   auth::RevocationList& revocations();
@@ -72,15 +100,18 @@ class Service {
   std::vector<std::pair<std::string, std::function<Result<void>()>>> checks_;
   std::vector<std::function<void()>> start_steps_;
   std::vector<std::function<void()>> shutdown_steps_;
-  // Token verification: created on first use; the refresher thread stops first.
-  std::once_flag auth_once_;
+  // Token verification (use_auth); the refresher thread is declared last of these.
   std::unique_ptr<auth::RevocationList> revocations_;
   std::unique_ptr<auth::JwksCache> jwks_;
   std::unique_ptr<auth::Verifier> verifier_;
   std::jthread jwks_refresher_;
-  // Clients last: destroyed after the steps that use them have run.
+  // The clients: destroyed after everything declared below them.
   std::unique_ptr<store::Redis> redis_;
   std::unique_ptr<bus::Producer> producer_;
+  // Members are destroyed bottom-up: what uses the clients above is declared below them.
+  std::unique_ptr<store::RedisDedupe> dedupe_;
+  std::unique_ptr<store::OutboxRelay> relay_;
+  std::vector<std::unique_ptr<bus::ConsumerRunner>> consumers_;
   bool print_env_ = false;
 };
 
