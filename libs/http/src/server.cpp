@@ -454,6 +454,20 @@ class Session : public std::enable_shared_from_this<Session> {
     req.request_id = ids::random_hex(16);
     boost::system::error_code wec;
     co_await write(*res, req, true, false, wec);
+    if (wec) co_return;
+    // Lingering close: a client still sending its oversize body would get a reset, and
+    // lose our answer, if we closed now. Read and discard for a bounded while first.
+    boost::system::error_code ignored;
+    socket_.shutdown(tcp::socket::shutdown_send, ignored);
+    deadline_.store(after(std::chrono::milliseconds(2000)), std::memory_order_relaxed);
+    std::size_t discarded = 0;
+    while (discarded < 8 * 1024 * 1024) {
+      buffer_.clear();
+      const auto n = co_await socket_.async_read_some(buffer_.prepare(64 * 1024),
+                                                      asio::redirect_error(use_awaitable, wec));
+      if (wec) break;
+      discarded += n;
+    }
   }
 
   std::shared_ptr<State> state_;

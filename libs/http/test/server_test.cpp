@@ -115,6 +115,15 @@ TEST_F(ServerTest, oversize_body_gets_a_413_problem) {
   EXPECT_EQ(doc["rule"].as_string(), "max_body_size");
 }
 
+TEST_F(ServerTest, a_client_still_sending_a_huge_body_still_reads_its_413) {
+  ServerOptions o;
+  o.body_limit = 1024;
+  start(o);
+  auto r = client_.post_json(url("/echo"), std::string(4 << 20, ' '));
+  ASSERT_TRUE(r) << "lingering close lets the answer through: " << r.error().message;
+  EXPECT_EQ(r->status, 413);
+}
+
 TEST_F(ServerTest, malformed_json_gets_a_400_problem_naming_the_error) {
   start();
   auto r = client_.post_json(url("/echo"), "{\"name\": tru");

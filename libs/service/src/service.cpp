@@ -226,21 +226,22 @@ void Service::consume(bus::ConsumerOptions options, bus::EnvelopeHandler handler
 
 auth::RevocationList& Service::revocations() { return *revocations_; }
 
-void Service::use_auth() {
+void Service::use_auth(std::function<Result<std::string>()> fetch_jwks) {
   if (verifier_) return;
   auto url = config_.jwks_url;
-  jwks_ = std::make_unique<auth::JwksCache>(
-      [url]() -> Result<std::string> {
-        http::Client client({.connect_timeout = 1000ms, .request_timeout = 3000ms});
-        auto res = client.get(url);
-        if (!res) return fail(std::move(res.error()));
-        if (res->status != 200) {
-          return fail(Error::unavailable("JWKS fetch from " + url + " answered " +
-                                         std::to_string(res->status)));
-        }
-        return std::move(res->body);
-      },
-      Clock::system());
+  if (!fetch_jwks) {
+    fetch_jwks = [url]() -> Result<std::string> {
+      http::Client client({.connect_timeout = 1000ms, .request_timeout = 3000ms});
+      auto res = client.get(url);
+      if (!res) return fail(std::move(res.error()));
+      if (res->status != 200) {
+        return fail(Error::unavailable("JWKS fetch from " + url + " answered " +
+                                       std::to_string(res->status)));
+      }
+      return std::move(res->body);
+    };
+  }
+  jwks_ = std::make_unique<auth::JwksCache>(std::move(fetch_jwks), Clock::system());
   auth::VerifierOptions opts;
   opts.issuer = config_.jwt_issuer;
   if (!config_.jwt_audience.empty()) opts.audiences = {config_.jwt_audience};

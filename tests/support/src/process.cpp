@@ -38,9 +38,14 @@ ChildProcess::ChildProcess(std::string binary, std::vector<std::string> args,
 }
 
 ChildProcess::~ChildProcess() {
+  // Gracefully first: a service releases its outbox lease and leaves its consumer groups,
+  // so the next test's process does not wait for them to lapse.
   if (running()) {
-    ::kill(pid_, SIGKILL);
-    wait(std::chrono::seconds(5));
+    ::kill(pid_, SIGTERM);
+    if (!wait(std::chrono::seconds(15))) {
+      ::kill(pid_, SIGKILL);
+      wait(std::chrono::seconds(5));
+    }
   }
   unlink(log_path_.c_str());
 }

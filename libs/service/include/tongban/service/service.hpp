@@ -69,7 +69,8 @@ class Service {
   // Verify identity's tokens in this service: JWKS from TONGBAN_JWKS_URL (cached,
   // refreshed periodically and on an unknown kid) and the revocation events of
   // tongban.identity.revocations.v1 applied within seconds. Call once, before run().
-  void use_auth();
+  // `fetch_jwks` replaces the HTTP fetch (identity verifies against its own key ring).
+  void use_auth(std::function<Result<std::string>()> fetch_jwks = {});
   // The caller's identity from "Authorization: Bearer <JWT>". Errors are 401-mapped and
   // name the rule broken (expired, bad signature, revoked, ...).
   Result<auth::Principal> authenticate(const http::Request& req);

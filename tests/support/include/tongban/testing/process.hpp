@@ -17,7 +17,7 @@ class ChildProcess {
   // Inherits the test's environment, overridden by `env`; stdout+stderr go to a file.
   ChildProcess(std::string binary, std::vector<std::string> args,
                std::map<std::string, std::string> env);
-  ~ChildProcess();  // SIGKILL if still running
+  ~ChildProcess();  // SIGTERM if still running, SIGKILL if that does not end it
   ChildProcess(const ChildProcess&) = delete;
   ChildProcess& operator=(const ChildProcess&) = delete;
 
