@@ -244,7 +244,14 @@ TEST_F(ServerTest, records_red_metrics_per_route) {
   start();
   ASSERT_TRUE(client_.get(url("/hello")));
   ASSERT_TRUE(client_.get(url("/missing")));
-  const auto text = registry_.serialize();
+  // A request is counted once its response is written, which may be just after the
+  // client has read it: wait for the figures rather than race them.
+  std::string text;
+  for (int i = 0; i < 200; ++i) {
+    text = registry_.serialize();
+    if (text.find(R"(route="unmatched",status="404")") != std::string::npos) break;
+    std::this_thread::sleep_for(10ms);
+  }
   EXPECT_NE(text.find(R"(http_server_requests_total{method="GET",route="/hello",status="200"} 1)"),
             std::string::npos)
       << text;
