@@ -52,7 +52,7 @@ service_start() {
   tb_port_open 127.0.0.1 "${port}" && tb_die "${name}: port ${port} is taken by another process"
   tb_log "${name}: starting on 127.0.0.1:${port}, log ${log}"
   # setsid: services outlive scripts/up; logs are appended so a restart keeps the history.
-  setsid env TONGBAN_HTTP_PORT="${port}" \
+  setsid env TONGBAN_HTTP_PORT="${port}" TONGBAN_HTTP_ADDR=127.0.0.1 \
     TONGBAN_REDIS_ADDR="127.0.0.1:${TB_LOCAL_REDIS_PORT}" \
     TONGBAN_KAFKA_BOOTSTRAP="127.0.0.1:${TB_LOCAL_KAFKA_PORT}" \
     "$@" "${bin}" </dev/null >>"${log}" 2>&1 &
