@@ -41,6 +41,7 @@ int main(int argc, char** argv) {
     log::error("invalid configuration", {{"detail", admin_password.error().message}});
     return 2;
   }
+  if (svc.print_env_requested()) return svc.run();
   opts.access_ttl = std::chrono::seconds(*ttl);
   opts.refresh_ttl = std::chrono::seconds(*refresh);
   opts.issuer = svc.config().jwt_issuer;

@@ -86,6 +86,10 @@ class Service {
   // leave before the producer flushes).
   void on_shutdown(std::function<void()> step);
 
+  // True when started with --print-env: main() should skip work that needs servers and
+  // call run() at once, which prints the knobs read so far.
+  bool print_env_requested() const { return print_env_; }
+
   // Serves until SIGTERM/SIGINT, then drains; returns the process exit code.
   int run();
 
