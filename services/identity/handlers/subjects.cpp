@@ -4,6 +4,7 @@
 
 #include "domain/assurance.hpp"
 #include "domain/roles.hpp"
+#include "domain/subject.hpp"
 #include "identity.hpp"
 #include "tongban/core/json.hpp"
 #include "tongban/http/problem.hpp"
@@ -59,6 +60,53 @@ void Identity::add_subject_routes() {
     if (!s) return http::problem(s.error());
     if (!*s || !may_read(*who, **s)) return http::problem(hidden(id));
     return subject_response(200, **s);
+  });
+
+  // A subject corrects its own contact details; If-Match guards against lost updates.
+  r.patch("/v1/subjects/{id}", [this](http::Request& req) {
+    auto who = caller(req);
+    if (!who) return http::problem(who.error());
+    const std::string id(req.param("id"));
+    if (who->subject() != id) return http::problem(hidden(id));
+    auto body = http::json_body(req);
+    if (!body) return http::problem(body.error());
+    for (const auto& kv : *body) {
+      if (kv.key() != "phone" && kv.key() != "name") {
+        return http::problem(
+            Error::invalid(std::string(kv.key()), "not_updatable",
+                           std::string(kv.key()) + " cannot be changed here; only name and phone"));
+      }
+    }
+    json::Reader in(*body);
+    std::vector<std::pair<std::string, std::string>> fields;
+    boost::json::object changed;
+    if (auto phone = in.optional_string("phone", 32); !phone) {
+      return http::problem(phone.error());
+    } else if (*phone) {
+      auto ok = check_phone(**phone);
+      if (!ok) return http::problem(ok.error());
+      fields.emplace_back("phone", *ok);
+      changed["phone"] = *ok;
+    }
+    if (auto name = in.optional_string("name", 256); !name) {
+      return http::problem(name.error());
+    } else if (*name) {
+      auto ok = check_name(**name, "name");
+      if (!ok) return http::problem(ok.error());
+      fields.emplace_back("name", *ok);
+      changed["name"] = *ok;
+    }
+    if (fields.empty()) {
+      return http::problem(Error::invalid("body", "empty_update", "nothing to change"));
+    }
+    fields.emplace_back("updated_at", to_rfc3339(clock_.now()));
+    auto v = subjects_.update(id, if_match(req), fields,
+                              event("tongban.identity.subject_updated.v1", id,
+                                    {{"subject_id", id}, {"changed", changed}}, req));
+    if (!v) return http::problem(v.error());
+    auto after = subjects_.find(id);
+    if (!after || !*after) return http::problem(Error::internal("subject vanished after update"));
+    return subject_response(200, **after);
   });
 
   // Window staff look applicants up by ID number to act on their behalf; they see only

@@ -143,6 +143,33 @@ TEST_F(IdentityTest, a_citizen_registers_logs_in_and_reads_itself) {
   EXPECT_FALSE(body(jwks).at("keys").as_array().empty());
 }
 
+TEST_F(IdentityTest, a_subject_updates_its_phone_with_if_match) {
+  auto [number, id] = register_citizen(kPassword);
+  const auto token = str(login("citizen", number, kPassword), "access_token");
+  auto patch = [&](boost::json::object b, std::string etag) {
+    tongban::http::Headers h{{"Content-Type", "application/json"},
+                             {"Authorization", "Bearer " + token}};
+    if (!etag.empty()) h.emplace_back("If-Match", etag);
+    return *client_.request(tongban::http::Method::patch, base_ + "/v1/subjects/" + id, h,
+                            boost::json::serialize(b));
+  };
+  auto me = get("/v1/me", token);
+  const auto etag = *me.header("ETag");
+  auto ok = patch({{"phone", "13700000000"}}, etag);
+  ASSERT_EQ(ok.status, 200) << ok.body;
+  EXPECT_EQ(str(ok, "phone"), "13700000000");
+  auto stale = patch({{"phone", "13600000000"}}, etag);
+  EXPECT_EQ(stale.status, 409) << "a stale If-Match loses, nothing written";
+  EXPECT_EQ(str(stale, "rule"), "version_mismatch");
+  EXPECT_EQ(str(get("/v1/me", token), "phone"), "13700000000");
+  auto bad = patch({{"phone", "12345"}}, "");
+  EXPECT_EQ(bad.status, 422);
+  EXPECT_EQ(str(bad, "field"), "phone");
+  auto forbidden_field = patch({{"city", "110100"}}, "");
+  EXPECT_EQ(forbidden_field.status, 422);
+  EXPECT_EQ(str(forbidden_field, "rule"), "not_updatable");
+}
+
 TEST_F(IdentityTest, refresh_tokens_rotate_and_reuse_revokes_the_family) {
   auto [number, id] = register_citizen(kPassword);
   auto first = login("citizen", number, kPassword);
