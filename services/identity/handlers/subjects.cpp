@@ -38,6 +38,15 @@ http::Response subject_response(int status, const SubjectRecord& s) {
   return res;
 }
 
+// A command's response is the subject as the write left it.
+http::Response current(SubjectRepo& repo, const std::string& id, const Result<long long>& written) {
+  if (!written) return http::problem(written.error());
+  auto after = repo.find(id);
+  if (!after) return http::problem(after.error());
+  if (!*after) return http::problem(Error::internal("subject vanished after update"));
+  return subject_response(200, **after);
+}
+
 }  // namespace
 
 void Identity::add_subject_routes() {
@@ -103,10 +112,7 @@ void Identity::add_subject_routes() {
     auto v = subjects_.update(id, if_match(req), fields,
                               event("tongban.identity.subject_updated.v1", id,
                                     {{"subject_id", id}, {"changed", changed}}, req));
-    if (!v) return http::problem(v.error());
-    auto after = subjects_.find(id);
-    if (!after || !*after) return http::problem(Error::internal("subject vanished after update"));
-    return subject_response(200, **after);
+    return current(subjects_, id, v);
   });
 
   // Window staff look applicants up by ID number to act on their behalf; they see only
@@ -239,10 +245,7 @@ void Identity::add_subject_routes() {
                {"to", *raised},
                {"recorded_by", who->subject()}},
               req));
-    if (!v) return http::problem(v.error());
-    auto after = subjects_.find(id);
-    if (!after || !*after) return http::problem(Error::internal("subject vanished after update"));
-    return subject_response(200, **after);
+    return current(subjects_, id, v);
   });
 
   // Ends every session of a subject: the subject itself, or a platform admin.
