@@ -16,7 +16,7 @@ Identity::Identity(service::Service& svc, IdentityOptions options, const Clock& 
     : svc_(svc),
       options_(std::move(options)),
       clock_(clock),
-      keys_(svc.redis(), clock),
+      keys_(svc.redis(), clock, options_.keys),
       subjects_(svc.redis()),
       sessions_(svc.redis(), clock, options_.refresh_ttl) {}
 

@@ -25,6 +25,7 @@ struct IdentityOptions {
   std::string issuer = "tongban-identity";
   std::string audience = "tongban";
   LockoutPolicy lockout;
+  KeyRingOptions keys;
 };
 
 class Identity {

@@ -24,13 +24,15 @@ int main(int argc, char** argv) {
   auto ops = env.integer("TONGBAN_IDENTITY_ARGON2_OPS", 2, 1, 10, "argon2id passes (t)");
   auto mem = env.integer("TONGBAN_IDENTITY_ARGON2_MEM_KIB", 19456, 8192, 1048576,
                          "argon2id memory per hash in KiB (m)");
+  auto activation = env.integer("TONGBAN_IDENTITY_KEY_ACTIVATION_S", 30, 0, 3600,
+                                "Seconds a rotated-in key is published before it signs");
   auto par = env.integer("TONGBAN_IDENTITY_ARGON2_CONCURRENCY", 2, 1, 64,
                          "Password hashes computed at once (memory = this × m)");
   const auto admin_login = env.string("TONGBAN_IDENTITY_ADMIN_LOGIN", "admin",
                                       "Login of the platform admin created at first start");
   auto admin_password =
       env.secret("TONGBAN_IDENTITY_ADMIN_PASSWORD", "Its password; no admin is created when empty");
-  for (const auto* r : {&ttl, &refresh, &ops, &mem, &par}) {
+  for (const auto* r : {&ttl, &refresh, &ops, &mem, &par, &activation}) {
     if (!*r) {
       log::error("invalid configuration",
                  {{"variable", r->error().field}, {"detail", r->error().message}});
@@ -50,9 +52,12 @@ int main(int argc, char** argv) {
                                         static_cast<std::size_t>(*mem) * 1024,
                                         static_cast<int>(*par)});
 
+  opts.keys.activation_delay = std::chrono::seconds(*activation);
+  opts.keys.publish_after_superseded = opts.access_ttl + std::chrono::minutes(5);
   identity::Identity id(svc, opts);
   // identity verifies its own tokens against its key ring, not over HTTP to itself.
-  svc.use_auth([&id]() -> tongban::Result<std::string> { return id.keys().jwks_json(); });
+  svc.use_auth([&id]() -> tongban::Result<std::string> { return id.keys().jwks_json(); },
+               std::chrono::seconds(0));
   svc.ensure_topics(
       {std::string(identity::kSubjectsTopic), std::string(service::kRevocationTopic)});
   svc.relay_outbox();

@@ -226,7 +226,8 @@ void Service::consume(bus::ConsumerOptions options, bus::EnvelopeHandler handler
 
 auth::RevocationList& Service::revocations() { return *revocations_; }
 
-void Service::use_auth(std::function<Result<std::string>()> fetch_jwks) {
+void Service::use_auth(std::function<Result<std::string>()> fetch_jwks,
+                       std::chrono::seconds min_refresh) {
   if (verifier_) return;
   auto url = config_.jwks_url;
   if (!fetch_jwks) {
@@ -241,7 +242,9 @@ void Service::use_auth(std::function<Result<std::string>()> fetch_jwks) {
       return std::move(res->body);
     };
   }
-  jwks_ = std::make_unique<auth::JwksCache>(std::move(fetch_jwks), Clock::system());
+  auth::JwksCacheOptions cache_options;
+  cache_options.min_refresh_interval = min_refresh;
+  jwks_ = std::make_unique<auth::JwksCache>(std::move(fetch_jwks), Clock::system(), cache_options);
   auth::VerifierOptions opts;
   opts.issuer = config_.jwt_issuer;
   if (!config_.jwt_audience.empty()) opts.audiences = {config_.jwt_audience};

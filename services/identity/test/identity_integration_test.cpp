@@ -7,10 +7,14 @@
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <fstream>
+#include <mutex>
 #include <random>
 #include <sstream>
 
 #include "domain/resident_id.hpp"
+#include "tongban/auth/base64url.hpp"
+#include "tongban/bus/consumer.hpp"
+#include "tongban/bus/producer.hpp"
 #include "tongban/core/ids.hpp"
 #include "tongban/http/client.hpp"
 #include "tongban/testing/process.hpp"
@@ -63,7 +67,8 @@ class IdentityTest : public ::testing::Test {
                                            {"TONGBAN_IDENTITY_ADMIN_PASSWORD", kAdminPassword},
                                            // cheap hashes: the tests log in many times
                                            {"TONGBAN_IDENTITY_ARGON2_MEM_KIB", "8192"},
-                                           {"TONGBAN_IDENTITY_ARGON2_OPS", "1"}});
+                                           {"TONGBAN_IDENTITY_ARGON2_OPS", "1"},
+                                           {"TONGBAN_IDENTITY_KEY_ACTIVATION_S", "1"}});
     auto port = identity_->wait_for_port(30s);
     ASSERT_TRUE(port) << identity_->output();
     base_ = "http://127.0.0.1:" + std::to_string(*port);
@@ -351,6 +356,112 @@ TEST_F(IdentityTest, logout_revokes_the_token_in_a_second_service_through_kafka)
     if (status != 401) std::this_thread::sleep_for(100ms);
   }
   EXPECT_EQ(status, 401) << "revoked within 10 s in the other service";
+}
+
+TEST_F(IdentityTest, service_accounts_log_in_with_client_credentials) {
+  const auto admin = admin_token();
+  const auto client_id = "portal-" + tongban::ids::random_hex(4);
+  auto created =
+      post("/v1/service-accounts",
+           {{"client_id", client_id}, {"name", "portal"}, {"scopes", {"cases:read"}}}, admin);
+  ASSERT_EQ(created.status, 201) << created.body;
+  const auto secret = str(created, "client_secret");
+  ASSERT_FALSE(secret.empty());
+  auto ok = post("/v1/sessions/client-credentials",
+                 {{"client_id", client_id}, {"client_secret", secret}});
+  ASSERT_EQ(ok.status, 200) << ok.body;
+  EXPECT_TRUE(body(ok).if_contains("refresh_token") == nullptr);
+  auto wrong = post("/v1/sessions/client-credentials",
+                    {{"client_id", client_id}, {"client_secret", secret + "x"}});
+  EXPECT_EQ(wrong.status, 401);
+  EXPECT_EQ(str(wrong, "rule"), "invalid_client");
+  auto by_citizen =
+      post("/v1/service-accounts", {{"client_id", "x-" + client_id}, {"name", "x"}},
+           str(login("citizen", register_citizen(kPassword).first, kPassword), "access_token"));
+  EXPECT_EQ(by_citizen.status, 403);
+}
+
+TEST_F(IdentityTest, assurance_rises_to_l2_on_a_verified_id_match) {
+  auto [number, id] = register_citizen(kPassword);
+  auto token = str(login("citizen", number, kPassword), "access_token");
+  auto mismatch = post("/v1/subjects/" + id + "/assurance",
+                       {{"level", 2}, {"name", "别人"}, {"id_number", number}}, token);
+  EXPECT_EQ(mismatch.status, 422) << mismatch.body;
+  EXPECT_EQ(str(mismatch, "rule"), "assurance_evidence");
+  auto raised = post("/v1/subjects/" + id + "/assurance",
+                     {{"level", 2}, {"name", "张三"}, {"id_number", number}}, token);
+  ASSERT_EQ(raised.status, 200) << raised.body;
+  EXPECT_EQ(body(raised).at("assurance_level").as_int64(), 2);
+  auto lower = post("/v1/subjects/" + id + "/assurance", {{"level", 1}}, token);
+  EXPECT_EQ(lower.status, 422);
+  // New tokens carry the level as acr.
+  auto fresh = str(login("citizen", number, kPassword), "access_token");
+  const auto payload = fresh.substr(fresh.find('.') + 1, fresh.rfind('.') - fresh.find('.') - 1);
+  auto decoded = tongban::auth::base64url::decode(payload);
+  ASSERT_TRUE(decoded);
+  EXPECT_EQ(boost::json::parse(*decoded).at("acr").as_string(), "L2");
+}
+
+TEST_F(IdentityTest, a_rotated_key_signs_new_tokens_while_old_ones_still_verify) {
+  const auto admin = admin_token();
+  auto [number, id] = register_citizen(kPassword);
+  const auto old_token = str(login("citizen", number, kPassword), "access_token");
+  auto rotated = post("/v1/signing-keys/rotations", {}, admin);
+  ASSERT_EQ(rotated.status, 201) << rotated.body;
+  const auto kid = str(rotated, "kid");
+  const auto jwks = body(get("/.well-known/jwks.json"));
+  bool published = false;
+  for (const auto& k : jwks.at("keys").as_array()) {
+    published = published || k.at("kid").as_string() == kid;
+  }
+  EXPECT_TRUE(published) << "the new key is published before it signs";
+  std::this_thread::sleep_for(1500ms);  // TONGBAN_IDENTITY_KEY_ACTIVATION_S=1
+  const auto new_token = str(login("citizen", number, kPassword), "access_token");
+  auto header = tongban::auth::base64url::decode(new_token.substr(0, new_token.find('.')));
+  ASSERT_TRUE(header);
+  EXPECT_EQ(boost::json::parse(*header).at("kid").as_string(), kid);
+  EXPECT_EQ(get("/v1/me", new_token).status, 200);
+  EXPECT_EQ(get("/v1/me", old_token).status, 200) << "tokens of the old key stay valid";
+  auto citizen_rotates = post("/v1/signing-keys/rotations", {}, new_token);
+  EXPECT_EQ(citizen_rotates.status, 403);
+}
+
+TEST_F(IdentityTest, registration_events_reach_kafka) {
+  auto [number, id] = register_citizen(kPassword);
+  tongban::bus::KafkaConfig config;
+  config.bootstrap_servers = kafka_;
+  auto producer = tongban::bus::Producer::create(config);
+  ASSERT_TRUE(producer);
+  std::mutex m;
+  std::vector<std::string> types;
+  tongban::bus::ConsumerOptions opts;
+  opts.group_id = "identity-test-" + tongban::ids::random_hex(4);
+  opts.topics = {"tongban.identity.subjects.v1"};
+  auto runner = tongban::bus::ConsumerRunner::create(
+      config, opts,
+      [&](const tongban::bus::Envelope& e,
+          const tongban::bus::IncomingMessage& msg) -> tongban::Result<void> {
+        if (e.subject == id) {
+          std::lock_guard lock(m);
+          types.push_back(e.type);
+          EXPECT_EQ(msg.key, id) << "partition key = subject id";
+        }
+        return {};
+      },
+      **producer, nullptr);
+  ASSERT_TRUE(runner) << runner.error().message;
+  (*runner)->start();
+  bool seen = false;
+  for (int i = 0; i < 200 && !seen; ++i) {
+    {
+      std::lock_guard lock(m);
+      seen = !types.empty();
+    }
+    if (!seen) std::this_thread::sleep_for(100ms);
+  }
+  (*runner)->stop();
+  ASSERT_TRUE(seen) << "subject_registered arrived within 20 s";
+  EXPECT_EQ(types.front(), "tongban.identity.subject_registered.v1");
 }
 
 TEST_F(IdentityTest, sigterm_stops_identity_cleanly) {

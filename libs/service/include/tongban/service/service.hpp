@@ -69,8 +69,10 @@ class Service {
   // Verify identity's tokens in this service: JWKS from TONGBAN_JWKS_URL (cached,
   // refreshed periodically and on an unknown kid) and the revocation events of
   // tongban.identity.revocations.v1 applied within seconds. Call once, before run().
-  // `fetch_jwks` replaces the HTTP fetch (identity verifies against its own key ring).
-  void use_auth(std::function<Result<std::string>()> fetch_jwks = {});
+  // `fetch_jwks` replaces the HTTP fetch (identity verifies against its own key ring,
+  // where refreshing on every unknown kid costs nothing: `min_refresh` 0).
+  void use_auth(std::function<Result<std::string>()> fetch_jwks = {},
+                std::chrono::seconds min_refresh = std::chrono::seconds(10));
   // The caller's identity from "Authorization: Bearer <JWT>". Errors are 401-mapped and
   // name the rule broken (expired, bad signature, revoked, ...).
   Result<auth::Principal> authenticate(const http::Request& req);
