@@ -95,7 +95,13 @@ void BM_openssl_verify(benchmark::State& state, Alg alg) {
     ECDSA_SIG_free(es);
   }
   EVP_MD* md = alg == Alg::EdDSA ? nullptr : EVP_MD_fetch(nullptr, "SHA256", nullptr);
-  EVP_PKEY* key = s.signer.public_jwk().key.get();
+  // The key as the verifier holds it: parsed from the JWKS document, not the signer's.
+  const auto found = s.keys->find("bench");
+  if (!found.key) {
+    state.SkipWithError("kid not found");
+    return;
+  }
+  EVP_PKEY* key = found.key->key.get();
   for (auto _ : state) {
     EVP_MD_CTX* ctx = EVP_MD_CTX_new();
     EVP_DigestVerifyInit(ctx, nullptr, md, nullptr, key);
