@@ -23,8 +23,7 @@ int main(int argc, char** argv) {
   const bool on_workers = argc > 3 && std::string(argv[3]) == "worker";
   auto router = std::make_shared<http::Router>();
   router->get(
-      "/",
-      [](http::Request&) { return http::Response::text(200, "hello, tongban\n"); },
+      "/", [](http::Request&) { return http::Response::text(200, "hello, tongban\n"); },
       http::RouteOptions{.inline_io = !on_workers});
   metrics::Registry registry;
   auto server = http::Server::start(opts, router, &registry);

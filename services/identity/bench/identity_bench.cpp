@@ -19,8 +19,7 @@ void BM_argon2id_verify(benchmark::State& state) {
   identity::configure_password_hashing(p);
   const auto hash = identity::hash_secret("Correct-Horse-42");
   for (auto _ : state) benchmark::DoNotOptimize(identity::verify_secret(*hash, "Correct-Horse-42"));
-  state.SetLabel("m=" + std::to_string(state.range(0)) + "KiB t=" +
-                 std::to_string(state.range(1)));
+  state.SetLabel("m=" + std::to_string(state.range(0)) + "KiB t=" + std::to_string(state.range(1)));
 }
 // The default (OWASP minimum) and libsodium's INTERACTIVE preset, for comparison.
 BENCHMARK(BM_argon2id_verify)->Args({19456, 2})->Args({65536, 2})->Unit(benchmark::kMillisecond);
@@ -28,10 +27,16 @@ BENCHMARK(BM_argon2id_verify)->Args({19456, 2})->Args({65536, 2})->Unit(benchmar
 void BM_sign_access_token(benchmark::State& state) {
   const auto alg = static_cast<auth::Alg>(state.range(0));
   auto signer = auth::Signer::generate(alg, "bench");
-  boost::json::object claims{{"iss", "tongban-identity"}, {"aud", "tongban"}, {"sub", "0190"},
-                             {"sub_type", "citizen"},    {"iat", 1800000000}, {"exp", 1800000900},
-                             {"roles", boost::json::array{"citizen"}},       {"acr", "L2"},
-                             {"city", "440300"}, {"jti", "0190-abc"}};
+  boost::json::object claims{{"iss", "tongban-identity"},
+                             {"aud", "tongban"},
+                             {"sub", "0190"},
+                             {"sub_type", "citizen"},
+                             {"iat", 1800000000},
+                             {"exp", 1800000900},
+                             {"roles", boost::json::array{"citizen"}},
+                             {"acr", "L2"},
+                             {"city", "440300"},
+                             {"jti", "0190-abc"}};
   for (auto _ : state) benchmark::DoNotOptimize(signer->sign(claims));
   state.SetLabel(std::string(auth::to_string(alg)));
 }
