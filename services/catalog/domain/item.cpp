@@ -1,6 +1,7 @@
 #include "domain/item.hpp"
 
 #include <array>
+#include <boost/json/basic_parser_impl.hpp>
 #include <map>
 #include <set>
 
@@ -167,6 +168,66 @@ constexpr std::array<std::string_view, 2> kDocumentKeys = {"version", "items"};
 
 std::string index_field(std::string_view path, std::string_view key, std::size_t i) {
   return join_field(path, key) + "[" + std::to_string(i) + "]";
+}
+
+// Finds the first key repeated within one object. Boost.JSON keeps the last of duplicate
+// keys silently; validate.py refuses them, so the loader must too.
+struct DuplicateKeyHandler {
+  static constexpr std::size_t max_object_size = std::size_t(-1);
+  static constexpr std::size_t max_array_size = std::size_t(-1);
+  static constexpr std::size_t max_key_size = std::size_t(-1);
+  static constexpr std::size_t max_string_size = std::size_t(-1);
+  using ec_t = boost::system::error_code;
+  using sv = boost::json::string_view;
+
+  std::vector<std::set<std::string>> objects;
+  std::string key;
+  std::optional<std::string> duplicate;
+
+  bool on_document_begin(ec_t&) { return true; }
+  bool on_document_end(ec_t&) { return true; }
+  bool on_object_begin(ec_t&) {
+    objects.emplace_back();
+    return true;
+  }
+  bool on_object_end(std::size_t, ec_t&) {
+    objects.pop_back();
+    return true;
+  }
+  bool on_array_begin(ec_t&) { return true; }
+  bool on_array_end(std::size_t, ec_t&) { return true; }
+  bool on_key_part(sv s, std::size_t, ec_t&) {
+    key.append(s.data(), s.size());
+    return true;
+  }
+  bool on_key(sv s, std::size_t, ec_t& ec) {
+    key.append(s.data(), s.size());
+    if (!objects.back().insert(key).second) {
+      duplicate = key;
+      ec = boost::json::error::syntax;
+      return false;
+    }
+    key.clear();
+    return true;
+  }
+  bool on_string_part(sv, std::size_t, ec_t&) { return true; }
+  bool on_string(sv, std::size_t, ec_t&) { return true; }
+  bool on_number_part(sv, ec_t&) { return true; }
+  bool on_int64(std::int64_t, sv, ec_t&) { return true; }
+  bool on_uint64(std::uint64_t, sv, ec_t&) { return true; }
+  bool on_double(double, sv, ec_t&) { return true; }
+  bool on_bool(bool, ec_t&) { return true; }
+  bool on_null(ec_t&) { return true; }
+  bool on_comment_part(sv, ec_t&) { return true; }
+  bool on_comment(sv, ec_t&) { return true; }
+};
+
+// The first duplicate key of `text`, if any (syntax errors are left to json::parse).
+std::optional<std::string> find_duplicate_key(std::string_view text) {
+  boost::json::basic_parser<DuplicateKeyHandler> p(boost::json::parse_options{});
+  boost::system::error_code ec;
+  p.write_some(false, text.data(), text.size(), ec);
+  return p.handler().duplicate;
 }
 
 }  // namespace
@@ -434,6 +495,10 @@ Result<BaseItem> read_base_item(const boost::json::object& obj, std::string_view
 Result<std::vector<BaseItem>> load_base_items(std::string_view json_text) {
   auto doc = json::parse(json_text);
   if (!doc) return fail(std::move(doc.error()));
+  if (auto dup = find_duplicate_key(json_text)) {
+    return fail(Error::invalid("document", "duplicate_key",
+                               "the key \"" + *dup + "\" appears twice in one object"));
+  }
   if (!doc->is_object()) {
     return fail(Error::invalid("document", "type", "the catalog file must be a JSON object"));
   }

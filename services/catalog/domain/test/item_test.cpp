@@ -243,6 +243,14 @@ TEST(Item, the_loader_refuses_duplicates_and_bad_documents) {
   EXPECT_EQ(load_base_items(R"({"version": 2, "items": []})").error().rule, "format_version");
   EXPECT_EQ(load_base_items(R"({"version": 1, "items": [], "x": 1})").error().rule, "unknown_key");
   EXPECT_EQ(load_base_items("{").error().code, Errc::malformed);
+  // Boost.JSON would keep the last "code"; the loader refuses, as validate.py does.
+  auto text = doc({a});
+  const auto at = text.find("\"code\"");
+  text.insert(at, R"("code":"PS-0009",)");
+  r = load_base_items(text);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().rule, "duplicate_key");
+  EXPECT_NE(r.error().message.find("code"), std::string::npos);
 }
 
 }  // namespace
