@@ -1,12 +1,16 @@
 #include "tongban/testing/process.hpp"
 
+#include <arpa/inet.h>
 #include <fcntl.h>
+#include <netinet/in.h>
 #include <signal.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <boost/json/parse.hpp>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <thread>
@@ -115,6 +119,57 @@ std::optional<std::string> server_from_env(const char* name) {
 bool servers_required() {
   const char* v = std::getenv("TONGBAN_REQUIRE_SERVERS");
   return v && std::string(v) == "1";
+}
+
+}  // namespace tongban::testing
+
+namespace tongban::testing {
+namespace {
+
+int free_port() {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = 0;
+  ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+  socklen_t len = sizeof addr;
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+  ::close(fd);
+  return ntohs(addr.sin_port);
+}
+
+bool answers(int port) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = htons(static_cast<std::uint16_t>(port));
+  const bool ok = ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
+  ::close(fd);
+  return ok;
+}
+
+}  // namespace
+
+PrivateRedis::PrivateRedis() {
+  char tmpl[] = "/tmp/tongban-redis-XXXXXX";
+  dir_ = mkdtemp(tmpl);
+  port_ = free_port();
+  process_ = std::make_unique<ChildProcess>(
+      "/usr/bin/redis-server",
+      std::vector<std::string>{"--port", std::to_string(port_), "--bind", "127.0.0.1", "--dir",
+                               dir_, "--save", "", "--appendonly", "no"},
+      std::map<std::string, std::string>{});
+  for (int i = 0; i < 200 && !ready_; ++i) {
+    ready_ = answers(port_);
+    if (!ready_) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+}
+
+PrivateRedis::~PrivateRedis() {
+  process_.reset();  // SIGTERM, then SIGKILL
+  std::filesystem::remove_all(dir_);
 }
 
 }  // namespace tongban::testing

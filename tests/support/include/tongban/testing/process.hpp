@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -56,3 +57,26 @@ bool servers_required();
     GTEST_SKIP() << name << " is not set: start them with scripts/test-env start"; \
   }                                                                                \
   const std::string var = *var##_opt
+
+namespace tongban::testing {
+
+// A redis-server of the test's own on a free loopback port, in a temporary folder: for
+// tests that need an empty keyspace. Stopped (and its folder removed) on destruction.
+class PrivateRedis {
+ public:
+  PrivateRedis();
+  ~PrivateRedis();
+  PrivateRedis(const PrivateRedis&) = delete;
+  PrivateRedis& operator=(const PrivateRedis&) = delete;
+  bool ready() const { return ready_; }
+  int port() const { return port_; }
+  std::string address() const { return "127.0.0.1:" + std::to_string(port_); }
+
+ private:
+  std::string dir_;
+  int port_ = 0;
+  bool ready_ = false;
+  std::unique_ptr<ChildProcess> process_;
+};
+
+}  // namespace tongban::testing
