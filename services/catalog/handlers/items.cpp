@@ -114,8 +114,10 @@ void Catalog::add_item_routes() {
         event("tongban.catalog.item_published.v1", code,
               {{"code", code}, {"version", v}, {"item", to_json(*item)}}, req.trace.header()));
     if (!ok) return http::problem(ok.error());
-    return http::Response::json(
+    auto res = http::Response::json(
         201, boost::json::object{{"code", code}, {"version", v}, {"state", "published"}});
+    res.set_header("Location", "/v1/items/" + code + "/versions/" + std::to_string(v));
+    return res;
   });
 
   r.post("/v1/items/{code}/withdraw", [this](http::Request& req) {
