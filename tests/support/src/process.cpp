@@ -110,6 +110,34 @@ std::optional<int> ChildProcess::wait_for_port(std::chrono::milliseconds timeout
   return static_cast<int>(v.at("port").to_number<std::int64_t>());
 }
 
+std::vector<std::string> print_env_knobs(const std::string& binary) {
+  ChildProcess p(binary, {"--print-env"}, {});
+  std::vector<std::string> names;
+  if (p.wait(std::chrono::seconds(20)) != 0) return names;
+  for (const auto& line : p.lines()) {
+    if (line.empty() || line.front() != '[') continue;
+    const auto list = boost::json::parse(line);
+    for (const auto& k : list.as_array()) names.emplace_back(k.at("name").as_string());
+  }
+  return names;
+}
+
+std::vector<std::string> undocumented_knobs(const std::string& binary,
+                                            const std::vector<std::string>& doc_paths) {
+  std::string docs;
+  for (const auto& path : doc_paths) {
+    std::ifstream in(path);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    docs += ss.str();
+  }
+  std::vector<std::string> missing;
+  for (const auto& name : print_env_knobs(binary)) {
+    if (docs.find("`" + name + "`") == std::string::npos) missing.push_back(name);
+  }
+  return missing;
+}
+
 std::optional<std::string> server_from_env(const char* name) {
   const char* v = std::getenv(name);
   if (!v || !*v) return std::nullopt;

@@ -42,6 +42,12 @@ class ChildProcess {
   std::optional<int> exit_code_;
 };
 
+// The TONGBAN_* knobs a service binary reads, from `<binary> --print-env`; empty when the
+// binary failed. And the ones of them not named (in backquotes) in any of `doc_paths`.
+std::vector<std::string> print_env_knobs(const std::string& binary);
+std::vector<std::string> undocumented_knobs(const std::string& binary,
+                                            const std::vector<std::string>& doc_paths);
+
 // Environment variable or nullopt; with TONGBAN_REQUIRE_SERVERS=1 a missing server
 // is a failure, otherwise the caller skips.
 std::optional<std::string> server_from_env(const char* name);
