@@ -115,7 +115,12 @@ kafka_start() {
     local cluster_id
     # A cluster id is a UUID in URL-safe base64 without padding (22 characters). Made in
     # bash rather than with StorageTool random-uuid to save a JVM start.
-    cluster_id="$(head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=')"
+    # One that starts with '-' would be read as an option by StorageTool's parser (it
+    # happened, 1 run in 64): draw again.
+    cluster_id="-"
+    while [[ "${cluster_id}" == -* ]]; do
+      cluster_id="$(head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=')"
+    done
     printf '%s\n' "${cluster_id}" >"${dir}/cluster.id"
     "${TB_JAVA}" -Xmx256m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 \
       -Dlog4j.configuration="file:${dir}/log4j.properties" -cp "$(kafka_classpath)" \
