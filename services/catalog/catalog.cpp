@@ -53,35 +53,51 @@ Result<BaseItem> Catalog::published_item(const std::string& code) {
   return read_base_item(item);
 }
 
-Result<void> Catalog::publish_item(const BaseItem& item, const std::string& traceparent) {
-  const auto entity = CatalogRepo::item_entity(item.code);
-  auto draft = repo_.save_draft(entity, 0, Head{}, boost::json::serialize(to_json(item)));
-  if (!draft && draft.error().code != Errc::conflict) return fail(std::move(draft.error()));
-  auto s = step(entity, Action::publish);
-  if (!s) return fail(std::move(s.error()));
-  const auto v = *s->second.published_version;
-  return repo_.publish_item(
-      item, s->first.etag, s->second.head, v,
-      event("tongban.catalog.item_published.v1", item.code,
-            {{"code", item.code}, {"version", v}, {"item", to_json(item)}}, traceparent));
+Result<std::uint32_t> version_param(const http::Request& req) {
+  const std::string text(req.param("version"));
+  char* end = nullptr;
+  const auto v = std::strtoul(text.c_str(), &end, 10);
+  if (text.empty() || *end != '\0' || v == 0 || v > 1000000) {
+    return fail(Error::invalid("version", "range", "version must be a positive integer"));
+  }
+  return static_cast<std::uint32_t>(v);
 }
 
-Result<void> Catalog::publish_implementation(const Implementation& impl,
-                                             const std::string& traceparent) {
-  const auto entity = CatalogRepo::impl_entity(impl.item_code, impl.city);
-  auto draft = repo_.save_draft(entity, 0, Head{}, boost::json::serialize(to_json(impl)));
-  if (!draft && draft.error().code != Errc::conflict) return fail(std::move(draft.error()));
-  auto s = step(entity, Action::publish);
+Result<std::uint32_t> Catalog::publish_item_draft(const std::string& code,
+                                                  const std::string& traceparent) {
+  auto s = step(CatalogRepo::item_entity(code), Action::publish);
   if (!s) return fail(std::move(s.error()));
+  auto draft = boost::json::parse(s->first.draft.empty() ? "{}" : s->first.draft);
+  auto item = read_base_item(draft.as_object());
+  if (!item) return fail(std::move(item.error()));
   const auto v = *s->second.published_version;
-  return repo_.publish_implementation(
-      impl, s->first.etag, s->second.head, v,
-      event("tongban.catalog.implementation_published.v1", impl.item_code,
-            {{"item_code", impl.item_code},
-             {"city", impl.city},
-             {"version", v},
-             {"implementation", to_json(impl)}},
-            traceparent));
+  auto ok = repo_.publish_item(
+      *item, s->first.etag, s->second.head, v,
+      event("tongban.catalog.item_published.v1", code,
+            {{"code", code}, {"version", v}, {"item", to_json(*item)}}, traceparent));
+  if (!ok) return fail(std::move(ok.error()));
+  return v;
+}
+
+Result<std::uint32_t> Catalog::publish_implementation_draft(const std::string& code,
+                                                            const std::string& city,
+                                                            const std::string& traceparent) {
+  auto item = published_item(code);
+  if (!item) return fail(std::move(item.error()));
+  auto s = step(CatalogRepo::impl_entity(code, city), Action::publish);
+  if (!s) return fail(std::move(s.error()));
+  auto draft = boost::json::parse(s->first.draft.empty() ? "{}" : s->first.draft);
+  auto impl = read_implementation(draft.as_object(), *item);
+  if (!impl) return fail(std::move(impl.error()));
+  const auto v = *s->second.published_version;
+  auto ok = repo_.publish_implementation(
+      *impl, s->first.etag, s->second.head, v,
+      event(
+          "tongban.catalog.implementation_published.v1", code,
+          {{"item_code", code}, {"city", city}, {"version", v}, {"implementation", to_json(*impl)}},
+          traceparent));
+  if (!ok) return fail(std::move(ok.error()));
+  return v;
 }
 
 Result<long long> Catalog::seed_if_empty(std::string_view base_items_json, std::size_t max_cities) {
@@ -97,11 +113,22 @@ Result<long long> Catalog::seed_if_empty(std::string_view base_items_json, std::
   }
   const auto trace = TraceContext::start().header();
   long long published = 0;
+  // Each entity is new: its first draft (etag 0), then the same publish as the API's.
   for (const auto& item : *items) {
-    if (auto r = publish_item(item, trace); !r) return fail(std::move(r.error()));
+    const auto entity = CatalogRepo::item_entity(item.code);
+    if (auto d = repo_.save_draft(entity, 0, Head{}, boost::json::serialize(to_json(item))); !d) {
+      return fail(std::move(d.error()));
+    }
+    if (auto r = publish_item_draft(item.code, trace); !r) return fail(std::move(r.error()));
     ++published;
     for (const auto& impl : generate_implementations(item, all)) {
-      if (auto r = publish_implementation(impl, trace); !r) return fail(std::move(r.error()));
+      const auto ie = CatalogRepo::impl_entity(impl.item_code, impl.city);
+      if (auto d = repo_.save_draft(ie, 0, Head{}, boost::json::serialize(to_json(impl))); !d) {
+        return fail(std::move(d.error()));
+      }
+      if (auto r = publish_implementation_draft(impl.item_code, impl.city, trace); !r) {
+        return fail(std::move(r.error()));
+      }
     }
   }
   log::info("catalog seeded", {{"items", published}, {"cities", all.size()}});

@@ -9,6 +9,9 @@
 
 namespace tongban::catalog {
 
+// The {version} path parameter: a positive integer, or a problem naming it.
+Result<std::uint32_t> version_param(const http::Request& req);
+
 class Catalog {
  public:
   Catalog(service::Service& svc, const Clock& clock = Clock::system());
@@ -28,8 +31,12 @@ class Catalog {
   Result<BaseItem> published_item(const std::string& code);
   store::OutboxMessage event(std::string_view type, const std::string& key,
                              boost::json::object data, const std::string& traceparent) const;
-  Result<void> publish_item(const BaseItem& item, const std::string& traceparent);
-  Result<void> publish_implementation(const Implementation& impl, const std::string& traceparent);
+  // Freeze the pending draft as the next version, with its event; returns the version.
+  // The publish endpoints and the seed share these.
+  Result<std::uint32_t> publish_item_draft(const std::string& code, const std::string& traceparent);
+  Result<std::uint32_t> publish_implementation_draft(const std::string& code,
+                                                     const std::string& city,
+                                                     const std::string& traceparent);
 
   service::Service& svc_;
   const Clock& clock_;

@@ -44,9 +44,9 @@ void Catalog::add_implementation_routes() {
 
   r.get("/v1/items/{code}/implementations/{city}/versions/{version}", [this](http::Request& req) {
     const std::string code(req.param("code")), city(req.param("city"));
-    const auto v = std::strtoul(std::string(req.param("version")).c_str(), nullptr, 10);
-    if (v == 0) return http::problem(Error::invalid("version", "range", "version must be ≥ 1"));
-    auto doc = repo_.version(CatalogRepo::impl_entity(code, city), static_cast<std::uint32_t>(v));
+    auto v = version_param(req);
+    if (!v) return http::problem(v.error());
+    auto doc = repo_.version(CatalogRepo::impl_entity(code, city), *v);
     if (!doc) return http::problem(doc.error());
     if (!*doc) return http::problem(Error::not_found("no such version"));
     return http::Response::json(200, **doc);
@@ -72,9 +72,14 @@ void Catalog::add_implementation_routes() {
     auto etag = repo_.save_draft(entity, s->first.etag, s->second.head,
                                  boost::json::serialize(to_json(*impl)));
     if (!etag) return http::problem(etag.error());
-    return http::Response::json(
-        200, boost::json::object{
-                 {"item_code", code}, {"city", city}, {"has_draft", true}, {"etag", *etag}});
+    auto res =
+        http::Response::json(200, boost::json::object{{"item_code", code},
+                                                      {"city", city},
+                                                      {"state", to_string(s->second.head.state)},
+                                                      {"has_draft", true},
+                                                      {"etag", *etag}});
+    res.set_header("ETag", "\"" + std::to_string(*etag) + "\"");
+    return res;
   });
 
   r.post("/v1/items/{code}/implementations/{city}/publish", [this](http::Request& req) {
@@ -82,26 +87,15 @@ void Catalog::add_implementation_routes() {
     if (!who) return http::problem(who.error());
     const std::string code(req.param("code")), city(req.param("city"));
     if (auto ok = may_edit(*who, city); !ok) return http::problem(ok.error());
-    auto item = published_item(code);
-    if (!item) return http::problem(item.error());
-    const auto entity = CatalogRepo::impl_entity(code, city);
-    auto s = step(entity, Action::publish);
-    if (!s) return http::problem(s.error());
-    boost::json::value draft = boost::json::parse(s->first.draft.empty() ? "{}" : s->first.draft);
-    auto impl = read_implementation(draft.as_object(), *item);
-    if (!impl) return http::problem(impl.error());
-    const auto v = *s->second.published_version;
-    auto ok =
-        repo_.publish_implementation(*impl, s->first.etag, s->second.head, v,
-                                     event("tongban.catalog.implementation_published.v1", code,
-                                           {{"item_code", code},
-                                            {"city", city},
-                                            {"version", v},
-                                            {"implementation", to_json(*impl)}},
-                                           req.trace.header()));
-    if (!ok) return http::problem(ok.error());
-    return http::Response::json(
-        201, boost::json::object{{"item_code", code}, {"city", city}, {"version", v}});
+    auto published = publish_implementation_draft(code, city, req.trace.header());
+    if (!published) return http::problem(published.error());
+    const auto v = *published;
+    auto res = http::Response::json(
+        201, boost::json::object{
+                 {"item_code", code}, {"city", city}, {"version", v}, {"state", "published"}});
+    res.set_header("Location", "/v1/items/" + code + "/implementations/" + city + "/versions/" +
+                                   std::to_string(v));
+    return res;
   });
 
   r.get("/v1/items/{code}/standardisation", [this](http::Request& req) {

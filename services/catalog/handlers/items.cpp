@@ -26,16 +26,6 @@ QueryParams query_params(const http::Request& req) {
   return out;
 }
 
-Result<std::uint32_t> version_param(const http::Request& req) {
-  const std::string text(req.param("version"));
-  char* end = nullptr;
-  const auto v = std::strtoul(text.c_str(), &end, 10);
-  if (text.empty() || *end != '\0' || v == 0 || v > 1000000) {
-    return fail(Error::invalid("version", "range", "version must be a positive integer"));
-  }
-  return static_cast<std::uint32_t>(v);
-}
-
 }  // namespace
 
 void Catalog::add_item_routes() {
@@ -102,18 +92,9 @@ void Catalog::add_item_routes() {
     if (!who) return http::problem(who.error());
     if (!who->has_role("platform_admin")) return http::problem(not_platform_admin());
     const std::string code(req.param("code"));
-    const auto entity = CatalogRepo::item_entity(code);
-    auto s = step(entity, Action::publish);
-    if (!s) return http::problem(s.error());
-    boost::json::value draft = boost::json::parse(s->first.draft.empty() ? "{}" : s->first.draft);
-    auto item = read_base_item(draft.as_object());
-    if (!item) return http::problem(item.error());
-    const auto v = *s->second.published_version;
-    auto ok = repo_.publish_item(
-        *item, s->first.etag, s->second.head, v,
-        event("tongban.catalog.item_published.v1", code,
-              {{"code", code}, {"version", v}, {"item", to_json(*item)}}, req.trace.header()));
-    if (!ok) return http::problem(ok.error());
+    auto published = publish_item_draft(code, req.trace.header());
+    if (!published) return http::problem(published.error());
+    const auto v = *published;
     auto res = http::Response::json(
         201, boost::json::object{{"code", code}, {"version", v}, {"state", "published"}});
     res.set_header("Location", "/v1/items/" + code + "/versions/" + std::to_string(v));

@@ -39,7 +39,8 @@ http::Response subject_response(int status, const SubjectRecord& s) {
 }
 
 // A command's response is the subject as the write left it.
-http::Response current(SubjectRepo& repo, const std::string& id, const Result<long long>& written) {
+http::Response as_written(SubjectRepo& repo, const std::string& id,
+                          const Result<long long>& written) {
   if (!written) return http::problem(written.error());
   auto after = repo.find(id);
   if (!after) return http::problem(after.error());
@@ -112,7 +113,7 @@ void Identity::add_subject_routes() {
     auto v = subjects_.update(id, if_match(req), fields,
                               event("tongban.identity.subject_updated.v1", id,
                                     {{"subject_id", id}, {"changed", changed}}, req));
-    return current(subjects_, id, v);
+    return as_written(subjects_, id, v);
   });
 
   // Window staff look applicants up by ID number to act on their behalf; they see only
@@ -194,9 +195,7 @@ void Identity::add_subject_routes() {
         service::kSubjectRevokedType, id,
         {{"subject_id", id}, {"before", to_rfc3339(clock_.now())}, {"reason", "roles_changed"}},
         req);
-    auto after = subjects_.find(id);
-    if (!after || !*after) return http::problem(Error::internal("staff vanished after update"));
-    return subject_response(200, **after);
+    return as_written(subjects_, id, v);
   });
 
   r.post("/v1/subjects/{id}/assurance", [this](http::Request& req) {
@@ -245,7 +244,7 @@ void Identity::add_subject_routes() {
                {"to", *raised},
                {"recorded_by", who->subject()}},
               req));
-    return current(subjects_, id, v);
+    return as_written(subjects_, id, v);
   });
 
   // Ends every session of a subject: the subject itself, or a platform admin.
