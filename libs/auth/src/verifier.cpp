@@ -39,8 +39,10 @@ Result<boost::json::object> parse_segment(std::string_view b64, std::string_view
   return std::move(v.get_object());
 }
 
+}  // namespace
+
 // The signature check proper. The expected length is fixed by the key, not the token.
-bool signature_ok(const Jwk& key, std::string_view signing_input, std::string_view sig) {
+bool verify_signature(const Jwk& key, std::string_view signing_input, std::string_view sig) {
   std::string der;
   const EVP_MD* md = ossl::sha256();
   switch (key.alg) {
@@ -69,8 +71,6 @@ bool signature_ok(const Jwk& key, std::string_view signing_input, std::string_vi
   if (!ok) ERR_clear_error();  // a bad signature is not an error worth keeping per thread
   return ok;
 }
-
-}  // namespace
 
 Verifier::Verifier(JwksCache& keys, const RevocationList& revocations, const Clock& clock,
                    VerifierOptions options)
@@ -151,7 +151,7 @@ Result<std::shared_ptr<const Claims>> Verifier::verify_uncached(std::string_view
 
   auto sig = base64url::decode(sig_b64);
   if (!sig) return fail(reject(rule::kMalformed, "token signature is not base64url"));
-  if (!signature_ok(*key, token.substr(0, d2), *sig)) {
+  if (!verify_signature(*key, token.substr(0, d2), *sig)) {
     return fail(reject(rule::kBadSignature, "token signature does not verify"));
   }
 

@@ -79,6 +79,11 @@ class Verifier {
   std::unique_ptr<TokenCache> cache_;
 };
 
+// The raw JWS signature check (ES256 raw r||s, EdDSA, RS256 PKCS#1 v1.5) of `signing_input`
+// with `key`: what verify() does per token, for other signed statements (datahub's audit
+// checkpoints).
+bool verify_signature(const Jwk& key, std::string_view signing_input, std::string_view signature);
+
 // The token of an "Authorization: Bearer <token>" header (scheme case-insensitive,
 // RFC 6750 §2.1). Errors name the field "Authorization", rule "missing_bearer_token".
 Result<std::string_view> bearer_token(std::string_view authorization);
