@@ -36,14 +36,7 @@ Result<void> require_reason(const std::string& reason) {
   if (!detail::has_content(reason)) {
     return fail(Error::invalid("reason", "reason_required", "a reason is required"));
   }
-  const auto length = detail::utf8_length(reason);
-  if (!length) return fail(Error::invalid("reason", "utf8", "reason is not valid UTF-8"));
-  if (*length > kMaxReasonChars) {
-    return fail(Error::invalid(
-        "reason", "max_length",
-        "reason must have at most " + std::to_string(kMaxReasonChars) + " characters"));
-  }
-  return {};
+  return detail::check_text("reason", reason, kMaxReasonChars);
 }
 
 Result<void> check_not_expired(const AgreementBody& body, Clock::time_point now) {
@@ -177,14 +170,9 @@ Result<void> validate_body(const AgreementBody& body) {
 }
 
 Result<AgreementBody> read_agreement_body(const boost::json::object& obj) {
-  static constexpr std::array<std::string_view, 5> kKeys = {
-      "items", "result_delivery", "valid_from", "valid_until", "accept_limit_days"};
-  for (const auto& kv : obj) {
-    if (std::find(kKeys.begin(), kKeys.end(), kv.key()) == kKeys.end()) {
-      const std::string key(kv.key());
-      return fail(Error::invalid(key, "unknown_key", "unknown key '" + key + "'"));
-    }
-  }
+  auto keys = detail::check_keys(
+      obj, {"items", "result_delivery", "valid_from", "valid_until", "accept_limit_days"});
+  if (!keys) return fail(std::move(keys.error()));
   const json::Reader reader(obj);
   AgreementBody body;
 
@@ -197,12 +185,8 @@ Result<AgreementBody> read_agreement_body(const boost::json::object& obj) {
       return fail(Error::invalid(field, "type", field + " must be an object"));
     }
     const auto& item = kv.value().get_object();
-    for (const auto& inner : item) {
-      if (inner.key() != "rights") {
-        const std::string key(inner.key());
-        return fail(Error::invalid(field + "/" + key, "unknown_key", "unknown key '" + key + "'"));
-      }
-    }
+    auto inner_keys = detail::check_keys(item, {"rights"}, field + "/");
+    if (!inner_keys) return fail(std::move(inner_keys.error()));
     const auto rights_it = item.find("rights");
     const std::string rights_field = field + "/rights";
     if (rights_it == item.end() || !rights_it->value().is_string()) {

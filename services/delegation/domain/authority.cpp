@@ -182,33 +182,8 @@ std::string_view to_string(Who w) { return detail::name_of(kWhoNames, w); }
 std::string_view to_string(Verdict v) { return detail::name_of(kVerdictNames, v); }
 
 Operation operation_of(CaseAction a) {
-  switch (a) {
-    case CaseAction::receive:
-      return Op::receive;
-    case CaseAction::request_supplement:
-      return Op::request_supplement;
-    case CaseAction::supplement:
-      return Op::supplement;
-    case CaseAction::pre_examine:
-      return Op::pre_examine;
-    case CaseAction::forward:
-      return Op::forward;
-    case CaseAction::accept:
-      return Op::accept;
-    case CaseAction::reject:
-      return Op::reject;
-    case CaseAction::approve:
-      return Op::approve;
-    case CaseAction::deny:
-      return Op::deny;
-    case CaseAction::dispatch_result:
-      return Op::dispatch_result;
-    case CaseAction::complete:
-      return Op::complete;
-    case CaseAction::withdraw:
-      return Op::withdraw;
-  }
-  return Op::view;
+  // Every transition is the operation of the same name (tested).
+  return parse_operation(to_string(a)).value_or(Op::view);
 }
 
 bool Actor::has_role(Role r) const {

@@ -4,6 +4,7 @@
 #include <array>
 #include <cstdio>
 
+#include "domain/detail.hpp"
 #include "tongban/core/json.hpp"
 
 namespace tongban::delegation {
@@ -116,14 +117,9 @@ Result<Calendar> Calendar::parse(std::string_view json_text) {
 }
 
 Result<Calendar> Calendar::from_json(const boost::json::object& obj) {
-  static constexpr std::array<std::string_view, 4> kKeys = {"timezone_offset", "holidays",
-                                                            "working_weekends", "source"};
-  for (const auto& kv : obj) {
-    if (std::find(kKeys.begin(), kKeys.end(), kv.key()) == kKeys.end()) {
-      const std::string key(kv.key());
-      return fail(Error::invalid(key, "unknown_key", "unknown key '" + key + "'"));
-    }
-  }
+  auto keys =
+      detail::check_keys(obj, {"timezone_offset", "holidays", "working_weekends", "source"});
+  if (!keys) return fail(std::move(keys.error()));
   Calendar cal;
   const json::Reader reader(obj);
   auto offset_text = reader.optional_string("timezone_offset", 16);

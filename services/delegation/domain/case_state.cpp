@@ -168,13 +168,8 @@ bool reason_required(CaseAction a) {
 }
 
 Result<void> check_reason(CaseAction a, std::string_view reason) {
-  const auto length = detail::utf8_length(reason);
-  if (!length) return fail(Error::invalid("reason", "utf8", "reason is not valid UTF-8"));
-  if (*length > kMaxReasonChars) {
-    return fail(Error::invalid(
-        "reason", "max_length",
-        "reason must have at most " + std::to_string(kMaxReasonChars) + " characters"));
-  }
+  auto text = detail::check_text("reason", reason, kMaxReasonChars);
+  if (!text) return text;
   if (reason_required(a) && !detail::has_content(reason)) {
     return fail(Error::invalid("reason", "reason_required",
                                std::string(to_string(a)) + " needs a reason the applicant reads"));

@@ -1,5 +1,6 @@
 #include "domain/detail.hpp"
 
+#include <algorithm>
 #include <cstdint>
 
 namespace tongban::delegation::detail {
@@ -45,6 +46,29 @@ std::optional<std::size_t> utf8_length(std::string_view text) {
 
 bool has_content(std::string_view text) {
   return text.find_first_not_of(" \t\r\n\f\v") != std::string_view::npos;
+}
+
+Result<void> check_text(const std::string& field, std::string_view text, std::size_t max_chars) {
+  const auto length = utf8_length(text);
+  if (!length) return fail(Error::invalid(field, "utf8", field + " is not valid UTF-8"));
+  if (*length > max_chars) {
+    return fail(
+        Error::invalid(field, "max_length",
+                       field + " must have at most " + std::to_string(max_chars) + " characters"));
+  }
+  return {};
+}
+
+Result<void> check_keys(const boost::json::object& obj,
+                        std::initializer_list<std::string_view> allowed,
+                        const std::string& prefix) {
+  for (const auto& kv : obj) {
+    if (std::find(allowed.begin(), allowed.end(), kv.key()) == allowed.end()) {
+      const std::string key(kv.key());
+      return fail(Error::invalid(prefix + key, "unknown_key", "unknown key '" + key + "'"));
+    }
+  }
+  return {};
 }
 
 }  // namespace tongban::delegation::detail

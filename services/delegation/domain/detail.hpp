@@ -3,6 +3,7 @@
 #pragma once
 
 #include <array>
+#include <boost/json/object.hpp>
 #include <cstddef>
 #include <optional>
 #include <string>
@@ -56,5 +57,15 @@ std::optional<std::size_t> utf8_length(std::string_view text);
 
 // True when `text` has a character other than ASCII white space.
 bool has_content(std::string_view text);
+
+// Free text of at most `max_chars` characters: Errc::invalid_argument on `field`, rule `utf8`
+// or `max_length`.
+Result<void> check_text(const std::string& field, std::string_view text, std::size_t max_chars);
+
+// Refuses a key of `obj` not in `allowed`: Errc::invalid_argument, rule `unknown_key`, the
+// field `prefix` + key.
+Result<void> check_keys(const boost::json::object& obj,
+                        std::initializer_list<std::string_view> allowed,
+                        const std::string& prefix = {});
 
 }  // namespace tongban::delegation::detail

@@ -42,13 +42,8 @@ std::optional<PoorReason> parse_poor_reason(std::string_view text) {
 std::span<const PoorReason> all_poor_reasons() { return kAllReasons; }
 
 Result<RatingRequest> read_rating(const boost::json::object& obj) {
-  static constexpr std::array<std::string_view, 3> kKeys = {"grade", "reason", "text"};
-  for (const auto& kv : obj) {
-    if (std::find(kKeys.begin(), kKeys.end(), kv.key()) == kKeys.end()) {
-      const std::string key(kv.key());
-      return fail(Error::invalid(key, "unknown_key", "unknown key '" + key + "'"));
-    }
-  }
+  auto keys = detail::check_keys(obj, {"grade", "reason", "text"});
+  if (!keys) return fail(std::move(keys.error()));
   const json::Reader reader(obj);
   RatingRequest out;
   auto grade = reader.string("grade", 1, 16);
@@ -87,13 +82,8 @@ Result<Rating> rate(const Actor& actor, const CaseParties& parties, CaseState st
     return fail(Error::invalid("reason", "reason_only_for_poor",
                                "a reason is given with a poor rating only"));
   }
-  const auto length = detail::utf8_length(request.text);
-  if (!length) return fail(Error::invalid("text", "utf8", "text is not valid UTF-8"));
-  if (*length > kMaxRatingTextChars) {
-    return fail(Error::invalid(
-        "text", "max_length",
-        "text must have at most " + std::to_string(kMaxRatingTextChars) + " characters"));
-  }
+  auto text = detail::check_text("text", request.text, kMaxRatingTextChars);
+  if (!text) return fail(std::move(text.error()));
   if (request.reason == PoorReason::other && !detail::has_content(request.text)) {
     return fail(Error::invalid("text", "text_required", "reason 'other' needs a text"));
   }

@@ -5,22 +5,18 @@
 #include <set>
 #include <utility>
 
+#include "test/support.hpp"
 #include "tongban/core/json.hpp"
 
 namespace tongban::delegation {
 namespace {
 
 using namespace std::chrono_literals;
+using test_support::at;
 
 constexpr const char* kNanjing = "320100";
 constexpr const char* kZhengzhou = "410100";
 constexpr const char* kGuangzhou = "440100";
-
-Clock::time_point at(const char* rfc3339) {
-  Clock::time_point t;
-  EXPECT_TRUE(parse_rfc3339(rfc3339, t)) << rfc3339;
-  return t;
-}
 
 const Clock::time_point kNow = at("2026-03-01T09:00:00+08:00");
 

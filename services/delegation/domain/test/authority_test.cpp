@@ -2,10 +2,11 @@
 
 #include <gtest/gtest.h>
 
-#include <fstream>
 #include <map>
 #include <sstream>
 #include <string>
+
+#include "test/support.hpp"
 
 namespace tongban::delegation {
 namespace {
@@ -358,11 +359,8 @@ TEST(Authority, every_operation_has_a_row_and_the_table_renders) {
 }
 
 TEST(Authority, readme_shows_the_table_as_the_code_has_it) {
-  std::ifstream in(TONGBAN_DELEGATION_README);
-  ASSERT_TRUE(in) << TONGBAN_DELEGATION_README;
-  std::stringstream text;
-  text << in.rdbuf();
-  EXPECT_NE(text.str().find(permissions_markdown()), std::string::npos)
+  const auto text = test_support::read_file(TONGBAN_DELEGATION_README);
+  EXPECT_NE(text.find(permissions_markdown()), std::string::npos)
       << "README.md's authority table is out of date; it should read:\n"
       << permissions_markdown();
 }

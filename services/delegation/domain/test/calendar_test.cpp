@@ -2,29 +2,14 @@
 
 #include <gtest/gtest.h>
 
-#include <fstream>
-#include <sstream>
+#include "test/support.hpp"
 
 namespace tongban::delegation {
 namespace {
 
 using namespace std::chrono_literals;
-
-std::string read_file(const char* path) {
-  std::ifstream in(path);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
-const Calendar& cn2026() {
-  static const Calendar cal = [] {
-    auto c = Calendar::parse(read_file(TONGBAN_CALENDAR_2026));
-    if (!c) throw std::runtime_error(c.error().field + ": " + c.error().message);
-    return *c;
-  }();
-  return cal;
-}
+using test_support::at;
+using test_support::cn2026;
 
 LocalDay day(const char* text) {
   auto d = parse_local_day(text);
@@ -33,11 +18,6 @@ LocalDay day(const char* text) {
 }
 
 // An instant written in China time, e.g. at("2026-03-02T10:00:00+08:00").
-Clock::time_point at(const char* rfc3339) {
-  Clock::time_point t;
-  EXPECT_TRUE(parse_rfc3339(rfc3339, t)) << rfc3339;
-  return t;
-}
 
 Error parse_error(const std::string& json) {
   auto c = Calendar::parse(json);

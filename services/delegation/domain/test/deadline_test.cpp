@@ -2,31 +2,14 @@
 
 #include <gtest/gtest.h>
 
-#include <fstream>
-#include <sstream>
+#include "test/support.hpp"
 
 namespace tongban::delegation {
 namespace {
 
 using namespace std::chrono_literals;
-
-const Calendar& cn2026() {
-  static const Calendar cal = [] {
-    std::ifstream in(TONGBAN_CALENDAR_2026);
-    std::stringstream s;
-    s << in.rdbuf();
-    auto c = Calendar::parse(s.str());
-    if (!c) throw std::runtime_error(c.error().message);
-    return *c;
-  }();
-  return cal;
-}
-
-Clock::time_point at(const char* rfc3339) {
-  Clock::time_point t;
-  EXPECT_TRUE(parse_rfc3339(rfc3339, t)) << rfc3339;
-  return t;
-}
+using test_support::at;
+using test_support::cn2026;
 
 const StageLimits kLimits{5, 20};
 

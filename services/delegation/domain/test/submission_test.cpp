@@ -2,20 +2,17 @@
 
 #include <gtest/gtest.h>
 
+#include "test/support.hpp"
+
 namespace tongban::delegation {
 namespace {
 
 using namespace std::chrono_literals;
+using test_support::at;
 
 constexpr const char* kSuzhou = "320500";    // receiving: where the applicant lives now
 constexpr const char* kLuoyang = "410300";   // accepting: where they are registered
 constexpr const char* kHangzhou = "330100";  // an unrelated city
-
-Clock::time_point at(const char* rfc3339) {
-  Clock::time_point t;
-  EXPECT_TRUE(parse_rfc3339(rfc3339, t)) << rfc3339;
-  return t;
-}
 
 const Clock::time_point kNow = at("2026-06-01T10:00:00+08:00");
 
