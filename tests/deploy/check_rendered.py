@@ -4,7 +4,8 @@ and a schema cannot see: the restricted security context on every pod, probes on
 the services serve, PDB and NetworkPolicy coverage, pinned images, standard labels, Kafka
 topics with their dead-letter topics, and CRD objects only where asked for.
 
-Usage: check_rendered.py [--expect KEY=VALUE]... <manifest.yaml>
+Usage: check_rendered.py [--each] [--expect KEY=VALUE]... <manifest.yaml>...
+  --each                       check every file on its own (default: all files as one set)
   --expect servicemonitors=N   exactly N ServiceMonitor objects
   --expect kafkatopics=N       exactly N KafkaTopic objects
   --expect pdb=yes|no          every service Deployment has a PodDisruptionBudget (or none)
@@ -21,6 +22,9 @@ SERVICE_PROBES = {"startupProbe": "/healthz", "livenessProbe": "/healthz",
 STANDARD_LABELS = ["app.kubernetes.io/name", "app.kubernetes.io/instance",
                    "app.kubernetes.io/component", "app.kubernetes.io/part-of"]
 TOPIC = re.compile(r"^tongban\.[a-z]+\.[a-z.]+\.v[0-9]+(\.dlq)?$")
+
+# libyaml's loader when present: five times faster on the kustomize combinations.
+LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 findings = []
 
@@ -111,17 +115,26 @@ def main():
     args = sys.argv[1:]
     expect = {}
     files = []
+    each = False
     while args:
         a = args.pop(0)
         if a == "--expect":
             k, v = args.pop(0).split("=", 1)
             expect[k] = v
+        elif a == "--each":
+            each = True
         else:
             files.append(a)
+    groups = [[f] for f in files] if each else [files]
+    return max(check_files(g, expect) for g in groups)
+
+
+def check_files(files, expect):
+    findings.clear()
     objs = []
     for f in files:
         with open(f) as fh:
-            objs += [o for o in yaml.safe_load_all(fh) if o]
+            objs += [o for o in yaml.load_all(fh, Loader=LOADER) if o]
     by_kind = {}
     for o in objs:
         by_kind.setdefault(o["kind"], []).append(o)
