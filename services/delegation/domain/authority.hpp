@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <initializer_list>
 #include <optional>
 #include <span>
 #include <string>
@@ -107,8 +108,9 @@ struct Permission {
   RoleSet any_of = 0;  // ignored for Who::applicant
 };
 
-// THE table: an operation is allowed when any of its rows matches. The service, README's
-// rendering and the authorisation-matrix test all read this.
+// THE table: an operation is allowed when any of its rows matches. The service and
+// README's rendering read it; the matrix test checks it against an expectation written
+// independently.
 std::span<const Permission> permissions();
 
 enum class Verdict : std::uint8_t { allowed, forbidden, not_found };

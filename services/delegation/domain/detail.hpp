@@ -5,6 +5,7 @@
 #include <array>
 #include <boost/json/object.hpp>
 #include <cstddef>
+#include <initializer_list>
 #include <optional>
 #include <string>
 #include <string_view>
