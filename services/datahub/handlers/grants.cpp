@@ -49,7 +49,7 @@ void Datahub::add_grant_routes() {
     if (!resource_id) return http::problem(resource_id.error());
     auto fields = string_list(*body, "fields");
     if (!fields) return http::problem(fields.error());
-    auto purpose = reader.optional_string("purpose", 500);
+    auto purpose = reader.string("purpose", 1, 500);
     if (!purpose) return http::problem(purpose.error());
     // Days for people; seconds when a grant must be short (one case's hearing, tests).
     auto days = reader.optional_integer("duration_days", 1, 366);
@@ -70,7 +70,7 @@ void Datahub::add_grant_routes() {
       return http::problem(Error{Errc::not_found, "no resource " + *resource_id, "resource",
                                  "unknown_resource", false});
     }
-    GrantRequest gr{*consumer, *resource_id, *fields, purpose->value_or(""), duration};
+    GrantRequest gr{*consumer, *resource_id, *fields, *purpose, duration};
     auto g = request_grant((*resource)->core, gr, clock_.now());
     if (!g) return http::problem(g.error());
     g->id = ids::uuid_v7();
