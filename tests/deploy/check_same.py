@@ -5,6 +5,9 @@ writable paths and the same TONGBAN_* variable names (kustomize's come partly fr
 platform ConfigMap through envFrom). Values may differ (addresses are placeholders).
 
 Usage: check_same.py <helm render> <kustomize render>
+       check_same.py --workloads <helm render> <kustomize render>
+  --workloads compares the pod specs of the StatefulSets and Jobs instead (the dev Kafka and
+  Redis and the load generator: the components dev-kafka, dev-redis and loadgen).
 """
 import sys
 
@@ -39,7 +42,27 @@ def load(path):
     return out
 
 
+def load_workloads(path):
+    out = {}
+    for o in yaml.safe_load_all(open(path)):
+        if o and o["kind"] in ("StatefulSet", "Job"):
+            comp = o["metadata"]["labels"]["app.kubernetes.io/component"]
+            out[comp] = o["spec"]["template"]["spec"]
+    return out
+
+
 def main():
+    if sys.argv[1] == "--workloads":
+        helm, kust = load_workloads(sys.argv[2]), load_workloads(sys.argv[3])
+        problems = [f"{c}: the pod specs differ:\n    helm      {helm.get(c)}\n"
+                    f"    kustomize {kust.get(c)}" for c in sorted(set(helm) | set(kust))
+                    if helm.get(c) != kust.get(c)]
+        for p in problems:
+            print(p)
+        if problems:
+            return 1
+        print(f"ok: {', '.join(sorted(helm))} have the same pod specs")
+        return 0
     helm, kust = load(sys.argv[1]), load(sys.argv[2])
     problems = []
     if sorted(helm) != sorted(kust):
