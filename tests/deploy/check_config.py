@@ -19,6 +19,7 @@ import subprocess
 import sys
 
 import yaml
+from report import report
 
 ROW = re.compile(r"^\|\s*`([^`]+)`\s*\|\s*(.*?)\s*\|\s*(.*?)\s*\|")
 VAR = re.compile(r"`(TONGBAN_[A-Z0-9_<>]+)`")
@@ -184,15 +185,9 @@ def main():
         if not re.search(r'"' + re.escape(path) + r'"', service_cpp):
             problems.append(f"libs/service/src/service.cpp does not register {path}")
 
-    for p in problems:
-        print(f"  {p}")
-    if problems:
-        print(f"{len(problems)} problem(s)")
-        return 1
-    print(f"ok: {sum(len(v) for v in reads.values())} variables of {len(services)} services "
-          f"(binaries read: {', '.join(built) or 'none built'}), {len(documented_keys)} documented "
-          "values, ports and probe paths")
-    return 0
+    return report(problems, f"{sum(len(v) for v in reads.values())} variables of "
+                  f"{len(services)} services (binaries read: {', '.join(built) or 'none built'}), "
+                  f"{len(documented_keys)} documented values, ports and probe paths")
 
 
 if __name__ == "__main__":

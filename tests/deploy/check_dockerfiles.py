@@ -14,6 +14,7 @@ import re
 import sys
 
 import yaml
+from report import report
 
 FROM = re.compile(r"^FROM\s+(\S+)(?:\s+AS\s+(\S+))?\s*$", re.I | re.M)
 PINNED = re.compile(r"^[\w./-]+:[\w.-]+@sha256:[0-9a-f]{64}$")
@@ -119,12 +120,7 @@ def main():
         problems.append(f"the Dockerfiles use different bases: {sorted(bases)}")
     for n in notes:
         print(f"note: {n}")
-    for p in problems:
-        print(f"  {p}")
-    if problems:
-        return 1
-    print(f"ok: {len(files)} Dockerfiles")
-    return 0
+    return report(problems, f"{len(files)} Dockerfiles")
 
 
 if __name__ == "__main__":

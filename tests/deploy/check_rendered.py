@@ -16,6 +16,7 @@ import re
 import sys
 
 import yaml
+from report import report
 
 SERVICE_PROBES = {"startupProbe": "/healthz", "livenessProbe": "/healthz",
                   "readinessProbe": "/readyz"}
@@ -205,13 +206,9 @@ def check_files(files, expect):
         elif not t.endswith(".dlq") and t + ".dlq" not in topics:
             findings.append(f"KafkaTopic {t}: no dead-letter topic {t}.dlq")
 
-    for f in findings:
-        print(f"  {f}")
     if findings:
-        print(f"{len(findings)} finding(s) in {' '.join(files)}")
-        return 1
-    print(f"ok: {len(objs)} objects in {' '.join(files)}")
-    return 0
+        print(f"in {' '.join(files)}:")
+    return report(findings, f"{len(objs)} objects in {' '.join(files)}")
 
 
 if __name__ == "__main__":

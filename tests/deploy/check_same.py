@@ -12,6 +12,7 @@ Usage: check_same.py <helm render> <kustomize render>
 import sys
 
 import yaml
+from report import report
 
 
 def load(path):
@@ -57,12 +58,7 @@ def main():
         problems = [f"{c}: the pod specs differ:\n    helm      {helm.get(c)}\n"
                     f"    kustomize {kust.get(c)}" for c in sorted(set(helm) | set(kust))
                     if helm.get(c) != kust.get(c)]
-        for p in problems:
-            print(p)
-        if problems:
-            return 1
-        print(f"ok: {', '.join(sorted(helm))} have the same pod specs")
-        return 0
+        return report(problems, f"{', '.join(sorted(helm))} have the same pod specs")
     helm, kust = load(sys.argv[1]), load(sys.argv[2])
     problems = []
     if sorted(helm) != sorted(kust):
@@ -72,12 +68,7 @@ def main():
             if kust[comp][key] != value:
                 problems.append(f"{comp}: {key} differs:\n    helm      {value}\n"
                                 f"    kustomize {kust[comp][key]}")
-    for p in problems:
-        print(p)
-    if problems:
-        return 1
-    print(f"ok: {len(helm)} services render the same containers")
-    return 0
+    return report(problems, f"{len(helm)} services render the same containers")
 
 
 if __name__ == "__main__":
