@@ -41,7 +41,8 @@ def knob_table(path, heading=None):
         return []
     text = open(path).read()
     if heading:
-        m = re.search(r"^## " + heading + r"\s*$(.*?)(?=^## |\Z)", text, re.M | re.S)
+        # The section runs to the next heading of any level.
+        m = re.search(r"^## " + heading + r"\s*$(.*?)(?=^#{1,6} |\Z)", text, re.M | re.S)
         text = m.group(1) if m else ""
     return [m.group(1) for m in re.finditer(r"^\|\s*`(TONGBAN_[A-Z0-9_<>]+)`", text, re.M)]
 
@@ -84,7 +85,7 @@ def main():
     services = list(values["services"])
 
     # What each service reads.
-    shared = knob_table(os.path.join(root, "docs/configuration.md"), "Shared by every service.*")
+    shared = knob_table(os.path.join(root, "docs/configuration.md"), "Shared by every service[^\n]*")
     reads = {}
     built = []
     for s in services:
