@@ -174,7 +174,7 @@ Call with (dict "root" $ "env" $svcEnv).
 {{- $_ = set $e "TONGBAN_JWT_AUDIENCE" $v.auth.audience -}}
 {{- $_ = set $e "TONGBAN_JWKS_REFRESH_MS" $v.auth.jwksRefreshMs -}}
 {{- range $name, $value := .env -}}
-{{- $_ = set $e $name $value -}}
+{{- $_ = set $e $name (kindIs "string" $value | ternary (tpl (toString $value) $.root) $value) -}}
 {{- end -}}
 {{- toYaml $e -}}
 {{- end -}}
