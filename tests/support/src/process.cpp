@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -24,6 +25,9 @@ ChildProcess::ChildProcess(std::string binary, std::vector<std::string> args,
   log_path_ = tmpl;
   pid_ = fork();
   if (pid_ == 0) {
+    // A test that crashes must not leave its services running (still in consumer groups,
+    // taking partitions from the next run's): the child gets SIGTERM when the test dies.
+    prctl(PR_SET_PDEATHSIG, SIGTERM);
     dup2(fd, STDOUT_FILENO);
     dup2(fd, STDERR_FILENO);
     // The test may block signals in its threads; the child starts with a clean mask.

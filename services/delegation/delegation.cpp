@@ -1,0 +1,373 @@
+#include "delegation.hpp"
+
+#include <boost/json/array.hpp>
+#include <boost/json/serialize.hpp>
+#include <cctype>
+
+#include "tongban/core/ids.hpp"
+#include "tongban/core/log.hpp"
+
+namespace tongban::delegation {
+namespace {
+
+Error unusable(const bus::Envelope& e, std::string why) {
+  Error err = Error::invalid("data", "unusable_event", e.type + " " + e.id + ": " + why);
+  err.retryable = false;
+  return err;
+}
+
+std::string json_string(const boost::json::object& o, std::string_view key) {
+  const auto* v = o.if_contains(key);
+  return v && v->is_string() ? std::string(v->get_string()) : std::string();
+}
+
+// Which holder may write a case in `state`: the receiving side before the hand-off, the
+// accepting side after it.
+Holder owner_of(CaseState s) {
+  switch (s) {
+    case CaseState::submitted:
+    case CaseState::received:
+    case CaseState::supplement_requested:
+    case CaseState::pre_examined:
+      return Holder::receiving;
+    default:
+      return Holder::accepting;
+  }
+}
+
+}  // namespace
+
+std::string lower(std::string_view s) {
+  std::string out(s);
+  for (auto& ch : out) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  return out;
+}
+
+Actor actor_of(const auth::Principal& p) {
+  Actor a;
+  a.subject = p.subject();
+  switch (p.subject_type()) {
+    case auth::SubjectType::citizen:
+      a.kind = ActorKind::citizen;
+      break;
+    case auth::SubjectType::enterprise:
+      a.kind = ActorKind::enterprise;
+      break;
+    case auth::SubjectType::staff:
+      a.kind = ActorKind::staff;
+      break;
+    case auth::SubjectType::service:
+      a.kind = ActorKind::service;
+      break;
+  }
+  a.roles = p->roles;
+  a.city = p->city;
+  return a;
+}
+
+store::OutboxMessage case_event(std::string_view type_suffix, const CaseRecord& c,
+                                const TimelineEntry& entry, boost::json::object extra,
+                                const std::string& traceparent, const Clock& clock) {
+  boost::json::object data{{"case_id", c.id},
+                           {"receiving_city", c.receiving_city},
+                           {"accepting_city", c.accepting_city},
+                           {"applicant", c.applicant},
+                           {"item_code", c.item_code},
+                           {"item_version", c.item_version},
+                           {"state", to_string(c.state)},
+                           {"previous_state", entry.from.empty() ? boost::json::value(nullptr)
+                                                                 : boost::json::value(entry.from)},
+                           {"action", entry.action},
+                           {"version", c.version},
+                           {"agreement_id", c.agreement_id},
+                           {"agreement_version", c.agreement_version},
+                           {"actor",
+                            {{"subject", entry.actor},
+                             {"city", entry.actor_city},
+                             {"department", entry.actor_department}}},
+                           {"reason", entry.reason},
+                           {"at", to_rfc3339(entry.at)},
+                           {"node", entry.node},
+                           {"case", to_json(c)},
+                           {"timeline_entry", to_json(entry)}};
+  for (auto& [k, v] : extra) data[k] = v;
+  auto e = bus::Envelope::make("/tongban/delegation/" + entry.node,
+                               "tongban.delegation.case_" + std::string(type_suffix) + ".v1", c.id,
+                               std::move(data), clock);
+  return store::OutboxMessage{std::string(kCasesTopic), c.id, bus::encode(e), traceparent};
+}
+
+std::optional<StageDeadline> deadline_of(const CaseRecord& c, const Calendar& calendar) {
+  auto stage = stage_of(c.state);
+  if (!stage) return std::nullopt;
+  auto d = stage_deadline(*stage, c.stage_started_at,
+                          StageLimits{c.accept_limit_days, c.decide_limit_days}, calendar);
+  if (!d) return std::nullopt;
+  return *d;
+}
+
+OverdueSweep::OverdueSweep(CaseRepo& repo, const Calendar& calendar, const Clock& clock)
+    : repo_(repo), calendar_(calendar), clock_(clock) {}
+
+Result<int> OverdueSweep::run() {
+  const auto now = clock_.now();
+  const auto now_ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count();
+  auto due = repo_.due_deadlines(now_ms, 500);
+  if (!due) return fail(std::move(due.error()));
+  int recorded = 0;
+  for (const auto& member : *due) {
+    const auto bar = member.rfind('|');
+    if (bar == std::string::npos) continue;
+    const auto id = member.substr(0, bar);
+    const auto stage_name = member.substr(bar + 1);
+    auto loaded = repo_.load(id);
+    if (!loaded) return fail(std::move(loaded.error()));
+    if (!*loaded) continue;
+    const auto& c = **loaded;
+    auto stage = stage_of(c.state);
+    const bool owner = c.holder == owner_of(c.state);
+    if (!stage || to_string(*stage) != stage_name || !owner) continue;
+    auto d = deadline_of(c, calendar_);
+    if (!d || !overdue(*d, now)) continue;
+    CaseRecord next = c;
+    next.version = c.version + 1;
+    next.updated_at = now;
+    next.overdue_stages.push_back(stage_name);
+    TimelineEntry entry{next.version,
+                        "overdue:" + stage_name,
+                        std::string(to_string(c.state)),
+                        std::string(to_string(c.state)),
+                        "system",
+                        "",
+                        "",
+                        "",
+                        now,
+                        repo_.node()};
+    CaseWrite w;
+    w.mode = WriteMode::cas;
+    w.expected_version = c.version;
+    w.record = next;
+    w.previous = c;
+    w.timeline = {entry};
+    w.event = case_event("overdue", next, entry,
+                         {{"stage", stage_name}, {"due", to_rfc3339(d->due)}, {"warning", "red"}},
+                         "", clock_);
+    auto r = repo_.write(w);
+    if (!r) return fail(std::move(r.error()));
+    if (r->outcome == WriteOutcome::written) ++recorded;
+  }
+  return recorded;
+}
+
+Delegation::Delegation(service::Service& svc, DelegationOptions options, const Clock& clock)
+    : svc_(svc),
+      options_(std::move(options)),
+      clock_(clock),
+      repo_(svc.redis(), options_.node),
+      sweep_(repo_, options_.calendar, clock_),
+      peers_(http::ClientOptions{options_.peer_timeout, options_.peer_timeout}) {}
+
+Delegation::~Delegation() = default;
+
+bool Delegation::serves(std::string_view city) const {
+  return options_.cities.empty() || options_.cities.contains(std::string(city));
+}
+
+void Delegation::add_routes() {
+  add_agreement_routes();
+  add_case_routes();
+  add_query_routes();
+}
+
+void Delegation::add_consumers() {
+  // One group per node: every node sees every event, and keeps what concerns its cities.
+  const std::string group = "delegation." + options_.node;
+  bus::ConsumerOptions cases;
+  cases.group_id = group + ".cases";
+  cases.topics = {std::string(kCasesTopic)};
+  svc_.consume(cases, [this](const bus::Envelope& e, const bus::IncomingMessage&) {
+    return on_case_event(e);
+  });
+  bus::ConsumerOptions agreements;
+  agreements.group_id = group + ".agreements";
+  agreements.topics = {std::string(kAgreementsTopic)};
+  svc_.consume(agreements, [this](const bus::Envelope& e, const bus::IncomingMessage&) {
+    return on_agreement_event(e);
+  });
+  bus::ConsumerOptions catalog;
+  catalog.group_id = group + ".catalog";
+  catalog.topics = {std::string(kCatalogTopic)};
+  svc_.consume(catalog, [this](const bus::Envelope& e, const bus::IncomingMessage&) {
+    return on_catalog_event(e);
+  });
+}
+
+Result<void> Delegation::on_case_event(const bus::Envelope& e) {
+  if (!e.data.is_object()) return fail(unusable(e, "data is not an object"));
+  const auto& d = e.data.get_object();
+  const auto case_id = json_string(d, "case_id");
+  if (case_id.empty()) return fail(unusable(e, "case_id is required"));
+  const bool forwarded = e.type == "tongban.delegation.case_forwarded.v1";
+  auto local = repo_.load(case_id);
+  if (!local) return fail(std::move(local.error()));
+  // Only two kinds of event concern this node: the hand-off of a case to a city it serves,
+  // and news of a case it keeps a copy of. Everything else passes by unread.
+  if (!(forwarded && serves(json_string(d, "accepting_city"))) && !*local) return {};
+  const auto* snapshot = d.if_contains("case");
+  if (!snapshot || !snapshot->is_object()) return fail(unusable(e, "no case snapshot"));
+  auto incoming = case_from_json(snapshot->get_object());
+  if (!incoming) return fail(unusable(e, incoming.error().message));
+  if (incoming->id != case_id) return fail(unusable(e, "the snapshot is of another case"));
+
+  CaseWrite w;
+  w.record = *incoming;
+  w.expected_version = incoming->version;
+  w.previous = *local;
+  if (forwarded && serves(incoming->accepting_city)) {
+    // The hand-off: the accepting side's copy, built from the event alone.
+    if (*local && (*local)->holder == Holder::accepting) return {};
+    w.mode = WriteMode::handover;
+    w.record.holder = Holder::accepting;
+    if (!*local) {
+      if (const auto* tl = d.if_contains("timeline"); tl && tl->is_array()) {
+        for (const auto& entry : tl->get_array()) {
+          if (!entry.is_object()) continue;
+          const auto& o = entry.get_object();
+          TimelineEntry t;
+          t.version = static_cast<int>(o.at("version").to_number<std::int64_t>());
+          t.action = json_string(o, "action");
+          t.from = json_string(o, "from");
+          t.to = json_string(o, "to");
+          t.actor = json_string(o, "actor");
+          t.actor_city = json_string(o, "actor_city");
+          t.actor_department = json_string(o, "actor_department");
+          t.reason = json_string(o, "reason");
+          (void)parse_rfc3339(json_string(o, "at"), t.at);
+          t.node = json_string(o, "node");
+          w.timeline.push_back(std::move(t));
+        }
+      }
+    }
+    if (auto dl = deadline_of(w.record, options_.calendar)) {
+      w.deadline = std::pair{std::string(to_string(dl->stage)), dl->due};
+    }
+  } else if (*local && (*local)->holder != owner_of((*local)->state)) {
+    // A copy this node does not write (the other side's, or its own after the hand-off):
+    // kept current from the writer's events.
+    if ((*local)->version >= incoming->version) return {};
+    w.mode = WriteMode::newer;
+    w.record.holder = Holder::mirror;
+    if (const auto* te = d.if_contains("timeline_entry"); te && te->is_object()) {
+      const auto& o = te->get_object();
+      TimelineEntry t;
+      t.version = incoming->version;
+      t.action = json_string(o, "action");
+      t.from = json_string(o, "from");
+      t.to = json_string(o, "to");
+      t.actor = json_string(o, "actor");
+      t.actor_city = json_string(o, "actor_city");
+      t.actor_department = json_string(o, "actor_department");
+      t.reason = json_string(o, "reason");
+      (void)parse_rfc3339(json_string(o, "at"), t.at);
+      t.node = json_string(o, "node");
+      w.timeline.push_back(std::move(t));
+    }
+  } else {
+    return {};  // our own event coming back, or a case of cities we do not serve
+  }
+  auto r = repo_.write(w);
+  if (!r) return fail(std::move(r.error()));
+  if (forwarded && r->outcome == WriteOutcome::written) {
+    log::info("case handed over", {{"case_id", incoming->id},
+                                   {"from", incoming->receiving_city},
+                                   {"to", incoming->accepting_city},
+                                   {"node", options_.node}});
+  }
+  return {};
+}
+
+Result<void> Delegation::on_agreement_event(const bus::Envelope& e) {
+  if (!e.data.is_object()) return fail(unusable(e, "data is not an object"));
+  const auto& d = e.data.get_object();
+  const auto* doc = d.if_contains("agreement");
+  const auto* revision = d.if_contains("revision");
+  if (!doc || !doc->is_object() || !revision || !revision->is_number()) {
+    return fail(unusable(e, "agreement and revision are required"));
+  }
+  auto a = agreement_from_json(doc->get_object());
+  if (!a) return fail(unusable(e, a.error().message));
+  auto ok = repo_.put_agreement(*a, revision->to_number<long long>(), std::nullopt);
+  if (!ok) return fail(std::move(ok.error()));
+  return {};
+}
+
+Result<void> Delegation::on_catalog_event(const bus::Envelope& e) {
+  if (!e.data.is_object()) return fail(unusable(e, "data is not an object"));
+  const auto& d = e.data.get_object();
+  const auto* version = d.if_contains("version");
+  if (!version || !version->is_number()) return fail(unusable(e, "version is required"));
+  const int v = static_cast<int>(version->to_number<std::int64_t>());
+  if (e.type == "tongban.catalog.implementation_published.v1") {
+    const auto* impl = d.if_contains("implementation");
+    const auto* limit =
+        impl && impl->is_object() ? impl->get_object().if_contains("promised_limit_days") : nullptr;
+    if (!limit || !limit->is_number()) return fail(unusable(e, "implementation is required"));
+    return repo_.put_implementation(json_string(d, "item_code"), json_string(d, "city"), v,
+                                    static_cast<int>(limit->to_number<std::int64_t>()));
+  }
+  const bool withdrawn = e.type == "tongban.catalog.item_withdrawn.v1";
+  if (e.type != "tongban.catalog.item_published.v1" && !withdrawn) return {};
+  const auto code = json_string(d, "code");
+  if (withdrawn) {
+    auto known = repo_.item(code);
+    if (!known) return fail(std::move(known.error()));
+    if (!*known) return {};
+    auto item = **known;
+    item.withdrawn = true;
+    item.version = v;
+    return repo_.put_item(item);
+  }
+  const auto* body = d.if_contains("item");
+  if (!body || !body->is_object()) return fail(unusable(e, "item is required"));
+  const auto& o = body->get_object();
+  CatalogItem item;
+  item.code = code;
+  item.version = v;
+  if (const auto* x = o.if_contains("cross_city_eligible"); x && x->is_bool()) {
+    item.cross_city_eligible = x->get_bool();
+  }
+  if (const auto* x = o.if_contains("min_assurance_level"); x && x->is_number()) {
+    item.min_assurance_level = static_cast<int>(x->to_number<std::int64_t>());
+  }
+  if (const auto* m = o.if_contains("materials"); m && m->is_array()) {
+    for (const auto& mat : m->get_array()) {
+      if (!mat.is_object()) continue;
+      item.materials.emplace_back(json_string(mat.get_object(), "name_zh"),
+                                  json_string(mat.get_object(), "e_licence_type"));
+    }
+  }
+  return repo_.put_item(item);
+}
+
+void Delegation::add_background_work() {
+  svc_.on_start([this] {
+    background_ = std::jthread([this](std::stop_token stop) {
+      while (!stop.stop_requested()) {
+        if (auto n = sweep_.run(); !n) {
+          log::warn("overdue sweep failed", {{"detail", n.error().message}});
+        } else if (*n > 0) {
+          log::info("overdue stages recorded", {{"count", *n}});
+        }
+        std::unique_lock lock(wake_mu_);
+        wake_.wait_for(lock, stop, options_.overdue_interval, [] { return false; });
+      }
+    });
+  });
+  svc_.on_shutdown([this] {
+    background_.request_stop();
+    if (background_.joinable()) background_.join();
+  });
+}
+
+}  // namespace tongban::delegation

@@ -1,0 +1,102 @@
+// The delegation service (跨城通办): what its handlers, consumers and the overdue sweep
+// share. A node serves a set of cities; the hand-off between the two places of a case
+// always crosses Kafka (the accepting side builds its copy from the FORWARDED event).
+#pragma once
+
+#include <condition_variable>
+#include <set>
+#include <string>
+#include <thread>
+
+#include "domain/authority.hpp"
+#include "domain/calendar.hpp"
+#include "domain/deadline.hpp"
+#include "repo/case_repo.hpp"
+#include "tongban/bus/envelope.hpp"
+#include "tongban/http/client.hpp"
+#include "tongban/http/message.hpp"
+#include "tongban/service/service.hpp"
+
+namespace tongban::delegation {
+
+struct DelegationOptions {
+  std::string node = "node-1";
+  std::set<std::string> cities;  // empty: every city
+  std::string datahub_url = "http://127.0.0.1:8083";
+  std::string catalog_url = "http://127.0.0.1:8082";
+  Calendar calendar;
+  std::chrono::milliseconds overdue_interval{30000};
+  std::chrono::milliseconds peer_timeout{1500};
+};
+
+// What builds the events of a case: shared by commands, the consumer and the sweep.
+store::OutboxMessage case_event(std::string_view type_suffix, const CaseRecord& c,
+                                const TimelineEntry& entry, boost::json::object extra,
+                                const std::string& traceparent, const Clock& clock);
+
+// Records the overdue stages of cases held here, once each (an event and a timeline line
+// per stage). Separate from the service so tests drive it with a controllable clock.
+class OverdueSweep {
+ public:
+  OverdueSweep(CaseRepo& repo, const Calendar& calendar, const Clock& clock);
+  // Returns how many overdue stages were recorded.
+  Result<int> run();
+
+ private:
+  CaseRepo& repo_;
+  const Calendar& calendar_;
+  const Clock& clock_;
+};
+
+// The deadline of the stage a case is in, if it has a clock.
+std::optional<StageDeadline> deadline_of(const CaseRecord& c, const Calendar& calendar);
+
+class Delegation {
+ public:
+  Delegation(service::Service& svc, DelegationOptions options,
+             const Clock& clock = Clock::system());
+  ~Delegation();
+
+  void add_routes();
+  void add_consumers();
+  void add_background_work();
+
+  bool serves(std::string_view city) const;
+
+ private:
+  void add_agreement_routes();
+  void add_case_routes();
+  void add_query_routes();
+
+  Result<void> on_case_event(const bus::Envelope& e);
+  Result<void> on_agreement_event(const bus::Envelope& e);
+  Result<void> on_catalog_event(const bus::Envelope& e);
+
+  // A command on a case (transition or rating), with idempotency and the compare-and-set.
+  http::Response transition(http::Request& req, CaseAction action);
+  http::Response rate_case(http::Request& req);
+  // The answer of an agreement command, stored with its event.
+  http::Response agreement_command(
+      http::Request& req, const std::string& id,
+      const std::function<Result<Agreement>(Agreement, const Actor&, const boost::json::object&)>&
+          op,
+      std::string_view event_name);
+  Result<CatalogChecks> catalog_checks(const AgreementBody& body, const std::string& city_a,
+                                       const std::string& city_b, bool with_scores);
+  boost::json::object case_view(const CaseRecord& c, const Actor& viewer) const;
+
+  service::Service& svc_;
+  DelegationOptions options_;
+  const Clock& clock_;
+  CaseRepo repo_;
+  OverdueSweep sweep_;
+  http::Client peers_;
+  std::mutex wake_mu_;
+  std::condition_variable_any wake_;
+  std::jthread background_;
+};
+
+Actor actor_of(const auth::Principal& p);
+std::string lower(std::string_view s);
+
+}  // namespace tongban::delegation

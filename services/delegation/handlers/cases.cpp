@@ -1,0 +1,422 @@
+// Case commands: submission at the receiving place, every transition of the state machine
+// (a compare-and-set on the case version), and the rating after completion. Each answers
+// with the new state, which a read right after sees too: state is written synchronously,
+// only the events travel asynchronously.
+#include <boost/json/array.hpp>
+#include <boost/json/serialize.hpp>
+
+#include "delegation.hpp"
+#include "domain/submission.hpp"
+#include "tongban/core/ids.hpp"
+#include "tongban/core/json.hpp"
+#include "tongban/core/log.hpp"
+#include "tongban/http/problem.hpp"
+
+namespace tongban::delegation {
+namespace {
+
+constexpr std::size_t kMaxIdempotencyKey = 128;
+
+Result<std::string> idempotency_key(const http::Request& req, const std::string& subject) {
+  const auto* h = req.header("Idempotency-Key");
+  if (!h) return std::string();
+  if (h->empty() || h->size() > kMaxIdempotencyKey) {
+    return fail(
+        Error::invalid("Idempotency-Key", "length", "Idempotency-Key must be 1 to 128 characters"));
+  }
+  return subject + ":" + *h;
+}
+
+http::Response replay(const StoredResponse& r) {
+  auto res = http::Response::text(r.status, r.body, "application/json");
+  res.set_header("Idempotent-Replayed", "true");
+  return res;
+}
+
+std::vector<std::string> string_array(const boost::json::object& o, const char* key) {
+  std::vector<std::string> out;
+  if (const auto* v = o.if_contains(key); v && v->is_array()) {
+    for (const auto& s : v->get_array()) {
+      if (s.is_string()) out.emplace_back(s.get_string());
+    }
+  }
+  return out;
+}
+
+Holder owner_of_state(CaseState s) {
+  switch (s) {
+    case CaseState::submitted:
+    case CaseState::received:
+    case CaseState::supplement_requested:
+    case CaseState::pre_examined:
+      return Holder::receiving;
+    default:
+      return Holder::accepting;
+  }
+}
+
+}  // namespace
+
+boost::json::object Delegation::case_view(const CaseRecord& c, const Actor& viewer) const {
+  auto o = to_json(c);
+  boost::json::array allowed;
+  const CaseParties parties{c.applicant, c.receiving_city, c.accepting_city,
+                            handover_place(c.delivery)};
+  for (auto a : allowed_actions(c.state, c.rights)) {
+    if (authorise(viewer, parties, a).allowed()) allowed.emplace_back(to_string(a));
+  }
+  o["your_actions"] = std::move(allowed);
+  o["node"] = options_.node;
+  if (auto d = deadline_of(c, options_.calendar)) {
+    o["deadline"] = {{"stage", to_string(d->stage)},
+                     {"due", to_rfc3339(d->due)},
+                     {"warning", to_string(warning_level(*d, clock_.now(), options_.calendar))}};
+  } else {
+    o["deadline"] = nullptr;
+  }
+  return o;
+}
+
+void Delegation::add_case_routes() {
+  auto& r = svc_.router();
+
+  r.post("/v1/cases", [this](http::Request& req) {
+    auto who = svc_.authenticate(req);
+    if (!who) return http::problem(who.error());
+    const auto actor = actor_of(*who);
+    auto idem = idempotency_key(req, actor.subject);
+    if (!idem) return http::problem(idem.error());
+    if (!idem->empty()) {
+      auto stored = repo_.stored_response(*idem);
+      if (!stored) return http::problem(stored.error());
+      if (*stored) return replay(**stored);
+    }
+    auto body = http::json_body(req);
+    if (!body) return http::problem(body.error());
+    const json::Reader reader(*body);
+    auto item_code = reader.string("item_code", 1, 32);
+    if (!item_code) return http::problem(item_code.error());
+
+    // The applicant: the caller, or (at the window) the person a clerk names. A clerk has
+    // checked the applicant's ID in person, which is assurance level 3.
+    Applicant applicant;
+    std::string kind = "citizen";
+    std::string receiving_city;
+    if (actor.kind == ActorKind::citizen || actor.kind == ActorKind::enterprise) {
+      applicant = Applicant{actor.subject, actor.city, (*who)->assurance_level};
+      kind = std::string(to_string(actor.kind));
+      auto rc = reader.string("receiving_city", 6, 6);
+      if (!rc) return http::problem(rc.error());
+      receiving_city = *rc;
+    } else {
+      const auto* a = body->if_contains("applicant");
+      if (!a || !a->is_object()) {
+        return http::problem(Error::invalid("applicant", "required",
+                                            "staff submit on behalf of an applicant: applicant "
+                                            "{subject, registration_city} is required"));
+      }
+      const json::Reader ar(a->get_object(), "applicant");
+      auto subject = ar.string("subject", 1, 64);
+      if (!subject) return http::problem(subject.error());
+      auto city = ar.string("registration_city", 6, 6);
+      if (!city) return http::problem(city.error());
+      applicant = Applicant{*subject, *city, 3};
+      receiving_city = actor.city;
+    }
+    const CaseParties parties{applicant.subject, receiving_city, applicant.registration_city};
+    if (auto ok = check(actor, parties, Operation::submit); !ok) return http::problem(ok.error());
+    if (!serves(receiving_city)) {
+      return http::problem(Error{
+          Errc::conflict,
+          "this node does not serve city " + receiving_city + "; submit at the node that does",
+          "receiving_city", "wrong_node", false});
+    }
+    auto item = repo_.item(*item_code);
+    if (!item) return http::problem(item.error());
+    if (!*item || (*item)->withdrawn) {
+      return http::problem(Error::invalid(
+          "item_code", "unknown_item",
+          "no published item " + *item_code + " (as the catalog's events told this node)"));
+    }
+    SubmissionRequest sr;
+    sr.applicant = applicant;
+    sr.receiving_city = receiving_city;
+    sr.item.code = (*item)->code;
+    sr.item.cross_city_eligible = (*item)->cross_city_eligible;
+    sr.item.min_assurance_level = (*item)->min_assurance_level;
+    for (const auto& [name, type] : (*item)->materials) {
+      sr.item.materials.push_back(
+          {name, type.empty() ? std::nullopt : std::optional<std::string>(type)});
+    }
+    sr.materials_provided = string_array(*body, "materials");
+    if (const auto* d = body->if_contains("delivery"); d && d->is_string()) {
+      sr.delivery = parse_result_delivery(d->get_string());
+      if (!sr.delivery) {
+        return http::problem(Error::invalid(
+            "delivery", "enum", "delivery must be mail, window_at_receiving_place or online"));
+      }
+    }
+    // Which materials the applicant holds as e-licences: asked of datahub with the
+    // caller's own token. Datahub down: nothing is exempted, and the case says so.
+    std::string materials_check = "datahub";
+    const auto* auth_header = req.header("Authorization");
+    auto held = peers_.get(options_.datahub_url + "/v1/materials-check?item=" + *item_code +
+                               "&subject=" + applicant.subject,
+                           {{"Authorization", auth_header ? *auth_header : ""}});
+    auto check_doc = held && held->status == 200
+                         ? json::parse_object(held->body)
+                         : Result<boost::json::object>(fail(Error::unavailable("")));
+    if (check_doc) {
+      if (const auto* mats = check_doc->if_contains("materials"); mats && mats->is_array()) {
+        for (const auto& m : mats->get_array()) {
+          const auto* h = m.is_object() ? m.get_object().if_contains("held") : nullptr;
+          const auto* t = m.is_object() ? m.get_object().if_contains("e_licence_type") : nullptr;
+          if (h && h->is_bool() && h->get_bool() && t && t->is_string()) {
+            sr.e_licences_held.emplace_back(t->get_string());
+          }
+        }
+      }
+    } else {
+      materials_check = "unavailable";
+      log::warn("materials check unavailable; no exemptions",
+                {{"item", *item_code}, {"status", held ? held->status : 0}});
+    }
+    std::vector<Agreement> agreements;
+    auto pair = repo_.agreement_of_pair(receiving_city, applicant.registration_city);
+    if (!pair) return http::problem(pair.error());
+    if (*pair) {
+      auto a = repo_.agreement(**pair);
+      if (!a) return http::problem(a.error());
+      if (*a) agreements.push_back((*a)->first);
+    }
+    const auto now = clock_.now();
+    auto admitted = check_submission(sr, agreements, now);
+    if (!admitted) return http::problem(admitted.error());
+    auto decide_limit = repo_.implementation(*item_code, admitted->accepting_city);
+    if (!decide_limit) return http::problem(decide_limit.error());
+
+    CaseRecord c;
+    c.id = ids::uuid_v7();
+    c.version = 1;
+    c.state = CaseState::submitted;
+    c.holder = Holder::receiving;
+    c.applicant = applicant.subject;
+    c.applicant_kind = kind;
+    c.registration_city = applicant.registration_city;
+    c.assurance_level = applicant.assurance_level;
+    c.receiving_city = receiving_city;
+    c.accepting_city = admitted->accepting_city;
+    c.item_code = *item_code;
+    c.item_version = (*item)->version;
+    c.agreement_id = admitted->agreement_id;
+    c.agreement_version = admitted->agreement_version;
+    c.rights = admitted->rights;
+    c.delivery = admitted->delivery;
+    c.accept_limit_days = admitted->accept_limit_days;
+    // The accepting city's promised limit; without one known, the default of 20 working days.
+    c.decide_limit_days = decide_limit->value_or(20);
+    c.materials_provided = sr.materials_provided;
+    c.exempted = admitted->exempted;
+    c.materials_check = materials_check;
+    c.submitted_by = actor.subject;
+    c.submitted_at = c.updated_at = c.stage_started_at = now;
+    TimelineEntry entry{1,          "submit",           "", "SUBMITTED", actor.subject,
+                        actor.city, (*who)->department, "", now,         options_.node};
+    const auto view = case_view(c, actor);
+    CaseWrite w;
+    w.mode = WriteMode::create;
+    w.record = c;
+    w.timeline = {entry};
+    w.event = case_event("submitted", c, entry, {}, req.trace.header(), clock_);
+    w.idempotency_key = *idem;
+    w.response = StoredResponse{201, boost::json::serialize(view)};
+    auto written = repo_.write(w);
+    if (!written) return http::problem(written.error());
+    if (written->outcome == WriteOutcome::replayed) return replay(written->replay);
+    auto res = http::Response::json(201, view);
+    res.set_header("Location", "/v1/cases/" + c.id);
+    return res;
+  });
+
+  for (auto action : all_case_actions()) {
+    r.post("/v1/cases/{id}/" + std::string(to_string(action)),
+           [this, action](http::Request& req) { return transition(req, action); });
+  }
+  r.post("/v1/cases/{id}/rating", [this](http::Request& req) { return rate_case(req); });
+}
+
+http::Response Delegation::transition(http::Request& req, CaseAction action) {
+  auto who = svc_.authenticate(req);
+  if (!who) return http::problem(who.error());
+  const auto actor = actor_of(*who);
+  const std::string id(req.param("id"));
+  auto loaded = repo_.load(id);
+  if (!loaded) return http::problem(loaded.error());
+  if (!*loaded) return http::problem(Error::not_found("case not found"));
+  const auto& c = **loaded;
+  const CaseParties parties{c.applicant, c.receiving_city, c.accepting_city,
+                            handover_place(c.delivery)};
+  if (auto d = authorise(actor, parties, action); !d.allowed()) return http::problem(d.error());
+  auto idem = idempotency_key(req, actor.subject);
+  if (!idem) return http::problem(idem.error());
+  if (!idem->empty()) {
+    auto stored = repo_.stored_response(*idem);
+    if (!stored) return http::problem(stored.error());
+    if (*stored) return replay(**stored);
+  }
+  auto body =
+      req.body.empty() ? Result<boost::json::object>(boost::json::object{}) : http::json_body(req);
+  if (!body) return http::problem(body.error());
+  const json::Reader reader(*body);
+  auto reason = reader.optional_string("reason", 8000);
+  if (!reason) return http::problem(reason.error());
+  auto version = reader.optional_integer("version", 1, 1'000'000);
+  if (!version) return http::problem(version.error());
+
+  // The state machine first: an illegal action is 409 with the allowed ones, wherever the
+  // case is held.
+  auto to = next_state(c.state, action, c.rights);
+  if (!to) {
+    boost::json::array allowed;
+    for (auto a : allowed_actions(c.state, c.rights)) allowed.emplace_back(to_string(a));
+    return http::problem(to.error(),
+                         {{"allowed", std::move(allowed)}, {"state", to_string(c.state)}});
+  }
+  // Then where it may be written: the side that holds it for this state.
+  const Holder owner = owner_of_state(c.state);
+  if (c.holder != owner) {
+    if (c.holder == Holder::forwarded && serves(c.accepting_city)) {
+      return http::problem(Error{Errc::conflict,
+                                 "the hand-off to the accepting place is in flight; retry", "",
+                                 "handover_pending", true});
+    }
+    return http::problem(
+        Error{Errc::conflict,
+              "this node holds a read-only copy; the " +
+                  std::string(owner == Holder::receiving ? "receiving" : "accepting") +
+                  " place's node writes this case",
+              "", "wrong_node", false});
+  }
+  if (*version && **version != c.version) {
+    return http::problem(Error{Errc::conflict,
+                               "the case is at version " + std::to_string(c.version) + ", not " +
+                                   std::to_string(**version),
+                               "version", "version_mismatch", true});
+  }
+  if (auto ok = check_reason(action, reason->value_or("")); !ok) return http::problem(ok.error());
+
+  const auto now = clock_.now();
+  CaseRecord next = c;
+  next.version = c.version + 1;
+  next.state = *to;
+  next.updated_at = now;
+  next.stage_started_at = now;
+  if (action == CaseAction::forward) next.holder = Holder::forwarded;
+  boost::json::object extra;
+  if (action == CaseAction::approve) {
+    // What datahub issues as the applicant's e-licence; by default one derived from the item.
+    if (const auto* result = body->if_contains("result"); result && result->is_object()) {
+      next.result = result->get_object();
+    }
+    extra["result"] = next.result;
+  }
+  TimelineEntry entry{next.version,
+                      std::string(to_string(action)),
+                      std::string(to_string(c.state)),
+                      std::string(to_string(*to)),
+                      actor.subject,
+                      actor.city,
+                      (*who)->department,
+                      reason->value_or(""),
+                      now,
+                      options_.node};
+  if (action == CaseAction::forward) {
+    // The accepting place builds its copy from this event alone: it carries the timeline.
+    auto tl = repo_.timeline(id);
+    if (!tl) return http::problem(tl.error());
+    boost::json::array all;
+    for (auto& t : *tl) all.push_back(std::move(t));
+    all.push_back(to_json(entry));
+    extra["timeline"] = std::move(all);
+  }
+  CaseWrite w;
+  w.mode = WriteMode::cas;
+  w.expected_version = c.version;
+  w.record = next;
+  w.previous = c;
+  w.timeline = {entry};
+  // The stage clock runs at the side that holds the stage: the accepting side starts its own
+  // when it takes the case over.
+  if (action != CaseAction::forward) {
+    if (auto d = deadline_of(next, options_.calendar)) {
+      w.deadline = std::pair{std::string(to_string(d->stage)), d->due};
+    }
+  }
+  w.event =
+      case_event(lower(to_string(*to)), next, entry, std::move(extra), req.trace.header(), clock_);
+  const auto view = case_view(next, actor);
+  w.idempotency_key = *idem;
+  w.response = StoredResponse{200, boost::json::serialize(view)};
+  auto written = repo_.write(w);
+  if (!written) return http::problem(written.error());
+  switch (written->outcome) {
+    case WriteOutcome::replayed:
+      return replay(written->replay);
+    case WriteOutcome::stale:
+      return http::problem(Error{Errc::conflict,
+                                 "someone else changed the case first (now version " +
+                                     std::to_string(written->stored_version) + "); read it again",
+                                 "version", "version_conflict", true});
+    default:
+      break;
+  }
+  return http::Response::json(200, view);
+}
+
+http::Response Delegation::rate_case(http::Request& req) {
+  auto who = svc_.authenticate(req);
+  if (!who) return http::problem(who.error());
+  const auto actor = actor_of(*who);
+  auto loaded = repo_.load(std::string(req.param("id")));
+  if (!loaded) return http::problem(loaded.error());
+  if (!*loaded) return http::problem(Error::not_found("case not found"));
+  const auto& c = **loaded;
+  const CaseParties parties{c.applicant, c.receiving_city, c.accepting_city,
+                            handover_place(c.delivery)};
+  auto body = http::json_body(req);
+  if (!body) return http::problem(body.error());
+  auto request = read_rating(*body);
+  if (!request) return http::problem(request.error());
+  const auto now = clock_.now();
+  auto rating = rate(actor, parties, c.state, c.rating.has_value(), *request, now);
+  if (!rating) return http::problem(rating.error());
+  if (c.holder != owner_of_state(c.state)) {
+    return http::problem(Error{Errc::conflict, "rate the case at the accepting place's node", "",
+                               "wrong_node", false});
+  }
+  CaseRecord next = c;
+  next.version = c.version + 1;
+  next.updated_at = now;
+  next.rating = *rating;
+  const std::string state(to_string(c.state));
+  TimelineEntry entry{next.version,  "rate",       state, state,
+                      actor.subject, actor.city,   "",    std::string(to_string(rating->grade)),
+                      now,           options_.node};
+  CaseWrite w;
+  w.mode = WriteMode::cas;
+  w.expected_version = c.version;
+  w.record = next;
+  w.previous = c;
+  w.timeline = {entry};
+  w.event =
+      case_event("rated", next, entry, {{"rating", to_json(*rating)}}, req.trace.header(), clock_);
+  auto written = repo_.write(w);
+  if (!written) return http::problem(written.error());
+  if (written->outcome == WriteOutcome::stale) {
+    return http::problem(Error{Errc::conflict, "the case changed meanwhile; read it again",
+                               "version", "version_conflict", true});
+  }
+  return http::Response::json(200, case_view(next, actor));
+}
+
+}  // namespace tongban::delegation

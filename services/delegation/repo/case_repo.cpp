@@ -1,0 +1,374 @@
+#include "repo/case_repo.hpp"
+
+#include <boost/json/array.hpp>
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+#include <chrono>
+
+#include "tongban/store/keyspace.hpp"
+#include "tongban/store/script.hpp"
+
+namespace tongban::delegation {
+namespace {
+
+// KEYS: case, timeline, outbox, idempotency, deadlines, then n_rm index keys to leave and
+// n_add index keys to join. ARGV: mode, version arg, doc, new version, timeline entries
+// (JSON array), member, n_rm, n_add, idempotency response, its ttl, deadline member, due,
+// case id, topic ('' for none), key, event, traceparent.
+// Returns {1} written, {0, stored} replayed, {-1} exists, {-2, version} stale.
+const store::Script kWrite(R"lua(
+local mode = ARGV[1]
+if ARGV[9] ~= '' then
+  local stored = redis.call('GET', KEYS[4])
+  if stored then return {0, stored} end
+end
+local cur = redis.call('HGET', KEYS[1], 'version')
+if mode == 'create' then
+  if cur then return {-1} end
+elseif mode == 'cas' then
+  if cur ~= ARGV[2] then return {-2, cur or ''} end
+elseif mode == 'newer' then
+  if cur and tonumber(cur) >= tonumber(ARGV[2]) then return {-2, cur} end
+elseif mode == 'handover' then
+  if cur and tonumber(cur) > tonumber(ARGV[2]) then return {-2, cur} end
+end
+redis.call('HSET', KEYS[1], 'doc', ARGV[3], 'version', ARGV[4])
+for _, e in ipairs(cjson.decode(ARGV[5])) do redis.call('RPUSH', KEYS[2], cjson.encode(e)) end
+local n_rm, n_add = tonumber(ARGV[7]), tonumber(ARGV[8])
+for i = 6, 5 + n_rm do redis.call('ZREM', KEYS[i], ARGV[6]) end
+for i = 6 + n_rm, 5 + n_rm + n_add do redis.call('ZADD', KEYS[i], 0, ARGV[6]) end
+local id = ARGV[13]
+redis.call('ZREM', KEYS[5], id .. '|forward', id .. '|accept', id .. '|decide')
+if ARGV[11] ~= '' then redis.call('ZADD', KEYS[5], ARGV[12], ARGV[11]) end
+if ARGV[14] ~= '' then
+  local entry = {'topic', ARGV[14], 'key', ARGV[15], 'event', ARGV[16]}
+  if ARGV[17] ~= '' then entry[#entry + 1] = 'traceparent'; entry[#entry + 1] = ARGV[17] end
+  redis.call('XADD', KEYS[3], '*', unpack(entry))
+end
+if ARGV[9] ~= '' then redis.call('SET', KEYS[4], ARGV[9], 'EX', ARGV[10]) end
+return {1}
+)lua");
+
+// KEYS: agreement, pair index, all, outbox. ARGV: json, revision, id, topic ('' none), key,
+// event, traceparent. Applied only if the revision is newer.
+const store::Script kPutAgreement(R"lua(
+local cur = redis.call('HGET', KEYS[1], 'revision')
+if cur and tonumber(cur) >= tonumber(ARGV[2]) then return 0 end
+redis.call('HSET', KEYS[1], 'doc', ARGV[1], 'revision', ARGV[2])
+redis.call('SET', KEYS[2], ARGV[3])
+redis.call('ZADD', KEYS[3], 0, ARGV[3])
+if ARGV[4] ~= '' then
+  local entry = {'topic', ARGV[4], 'key', ARGV[5], 'event', ARGV[6]}
+  if ARGV[7] ~= '' then entry[#entry + 1] = 'traceparent'; entry[#entry + 1] = ARGV[7] end
+  redis.call('XADD', KEYS[4], '*', unpack(entry))
+end
+return 1
+)lua");
+
+// KEYS: item. ARGV: version, json. Keeps the newest version.
+const store::Script kPutNewest(R"lua(
+local cur = redis.call('HGET', KEYS[1], 'version')
+if cur and tonumber(cur) > tonumber(ARGV[1]) then return 0 end
+redis.call('HSET', KEYS[1], 'version', ARGV[1], 'doc', ARGV[2])
+return 1
+)lua");
+
+constexpr int kIdempotencyTtlSeconds = 24 * 3600;
+
+long long ms(Clock::time_point t) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
+}
+
+Result<std::optional<boost::json::object>> parse_doc(const store::Reply& r) {
+  if (r.is_nil()) return std::optional<boost::json::object>{};
+  boost::system::error_code ec;
+  auto v = boost::json::parse(r.str(), ec);
+  if (ec || !v.is_object()) return fail(Error::internal("stored delegation JSON is corrupt"));
+  return std::optional<boost::json::object>{std::move(v.as_object())};
+}
+
+const char* mode_name(WriteMode m) {
+  switch (m) {
+    case WriteMode::create:
+      return "create";
+    case WriteMode::cas:
+      return "cas";
+    case WriteMode::newer:
+      return "newer";
+    case WriteMode::handover:
+      return "handover";
+  }
+  return "cas";
+}
+
+}  // namespace
+
+CaseRepo::CaseRepo(store::Redis& redis, std::string node)
+    : redis_(redis), node_(std::move(node)), prefix_(store::Keyspace("delegation").key(node_)) {}
+
+std::string CaseRepo::key(std::string_view a) const { return prefix_ + ":" + std::string(a); }
+std::string CaseRepo::key(std::string_view a, std::string_view b) const {
+  return prefix_ + ":" + std::string(a) + ":" + std::string(b);
+}
+
+std::vector<std::string> CaseRepo::index_keys(const CaseRecord& c) const {
+  const std::string s(to_string(c.state));
+  return {key("idx:applicant", c.applicant), key("idx:receiving:" + c.receiving_city, s),
+          key("idx:accepting:" + c.accepting_city, s), key("idx:state", s)};
+}
+
+Result<WriteResult> CaseRepo::write(const CaseWrite& w) {
+  const auto& c = w.record;
+  std::vector<std::string> keys{
+      key("case", c.id), key("timeline", c.id), store::Keyspace("delegation").outbox(),
+      key("idem", w.idempotency_key.empty() ? "-" : w.idempotency_key), key("deadlines")};
+  std::vector<std::string> rm = w.previous ? index_keys(*w.previous) : std::vector<std::string>{};
+  auto add = index_keys(c);
+  keys.insert(keys.end(), rm.begin(), rm.end());
+  keys.insert(keys.end(), add.begin(), add.end());
+  boost::json::array entries;
+  for (const auto& e : w.timeline) entries.push_back(to_json(e));
+  boost::json::object response{{"status", w.response.status}, {"body", w.response.body}};
+  std::vector<std::string> args{mode_name(w.mode),
+                                std::to_string(w.expected_version),
+                                boost::json::serialize(to_json(c)),
+                                std::to_string(c.version),
+                                boost::json::serialize(entries),
+                                c.id,
+                                std::to_string(rm.size()),
+                                std::to_string(add.size()),
+                                w.idempotency_key.empty() ? "" : boost::json::serialize(response),
+                                std::to_string(kIdempotencyTtlSeconds),
+                                w.deadline ? c.id + "|" + w.deadline->first : "",
+                                w.deadline ? std::to_string(ms(w.deadline->second)) : "0",
+                                c.id};
+  if (w.event) {
+    args.insert(args.end(), {w.event->topic, w.event->key, w.event->event, w.event->traceparent});
+  } else {
+    args.insert(args.end(), {"", "", "", ""});
+  }
+  auto r = kWrite.run(redis_, keys, args);
+  if (!r) return fail(std::move(r.error()));
+  if (r->is_error()) return fail(Error::unavailable("redis: " + r->str()));
+  const auto& a = r->array();
+  if (a.empty()) return fail(Error::internal("case write script answered nothing"));
+  WriteResult out;
+  switch (a[0].integer()) {
+    case 1:
+      out.outcome = WriteOutcome::written;
+      break;
+    case 0: {
+      out.outcome = WriteOutcome::replayed;
+      boost::system::error_code ec;
+      auto v = boost::json::parse(a.size() > 1 ? a[1].str() : "", ec);
+      if (ec || !v.is_object()) return fail(Error::internal("stored response is corrupt"));
+      out.replay.status = static_cast<int>(v.at("status").to_number<std::int64_t>());
+      out.replay.body = std::string(v.at("body").as_string());
+      break;
+    }
+    case -1:
+      out.outcome = WriteOutcome::exists;
+      break;
+    default:
+      out.outcome = WriteOutcome::stale;
+      out.stored_version = a.size() > 1 ? std::atoi(a[1].str().c_str()) : 0;
+  }
+  return out;
+}
+
+Result<std::optional<CaseRecord>> CaseRepo::load(const std::string& id) {
+  auto r = redis_.command({"HGET", key("case", id), "doc"});
+  if (!r) return fail(std::move(r.error()));
+  auto doc = parse_doc(*r);
+  if (!doc) return fail(std::move(doc.error()));
+  if (!*doc) return std::optional<CaseRecord>{};
+  auto c = case_from_json(**doc);
+  if (!c) return fail(Error::internal(c.error().message));
+  return std::optional<CaseRecord>{std::move(*c)};
+}
+
+Result<std::vector<boost::json::object>> CaseRepo::timeline(const std::string& id) {
+  auto r = redis_.command({"LRANGE", key("timeline", id), "0", "-1"});
+  if (!r) return fail(std::move(r.error()));
+  std::vector<boost::json::object> out;
+  for (const auto& e : r->array()) {
+    auto doc = parse_doc(e);
+    if (!doc) return fail(std::move(doc.error()));
+    if (*doc) out.push_back(std::move(**doc));
+  }
+  return out;
+}
+
+Result<std::optional<StoredResponse>> CaseRepo::stored_response(const std::string& k) {
+  auto r = redis_.command({"GET", key("idem", k)});
+  if (!r) return fail(std::move(r.error()));
+  auto doc = parse_doc(*r);
+  if (!doc) return fail(std::move(doc.error()));
+  if (!*doc) return std::optional<StoredResponse>{};
+  return std::optional<StoredResponse>{
+      StoredResponse{static_cast<int>((**doc).at("status").to_number<std::int64_t>()),
+                     std::string((**doc).at("body").as_string())}};
+}
+
+Result<CasePage> CaseRepo::page(const std::string& index, const std::string& cursor,
+                                std::size_t limit) {
+  auto ids = redis_.command({"ZREVRANGEBYLEX", index, cursor.empty() ? "+" : "(" + cursor, "-",
+                             "LIMIT", "0", std::to_string(limit + 1)});
+  if (!ids) return fail(std::move(ids.error()));
+  CasePage page;
+  const auto& a = ids->array();
+  store::Command mget{"HMGET"};
+  std::vector<std::string> wanted;
+  for (std::size_t i = 0; i < a.size() && i < limit; ++i) wanted.push_back(a[i].str());
+  std::vector<store::Command> cmds;
+  for (const auto& id : wanted) cmds.push_back({"HGET", key("case", id), "doc"});
+  if (!cmds.empty()) {
+    auto docs = redis_.pipeline(cmds);
+    if (!docs) return fail(std::move(docs.error()));
+    for (const auto& d : *docs) {
+      auto doc = parse_doc(d);
+      if (!doc) return fail(std::move(doc.error()));
+      if (!*doc) continue;
+      auto c = case_from_json(**doc);
+      if (c) page.cases.push_back(std::move(*c));
+    }
+  }
+  if (a.size() > limit && !wanted.empty()) page.next_cursor = wanted.back();
+  return page;
+}
+
+Result<CasePage> CaseRepo::by_applicant(const std::string& subject, const std::string& cursor,
+                                        std::size_t limit) {
+  return page(key("idx:applicant", subject), cursor, limit);
+}
+
+Result<CasePage> CaseRepo::by_city(std::string_view place, const std::string& city, CaseState s,
+                                   const std::string& cursor, std::size_t limit) {
+  return page(key("idx:" + std::string(place) + ":" + city, to_string(s)), cursor, limit);
+}
+
+Result<CasePage> CaseRepo::by_state(CaseState s, const std::string& cursor, std::size_t limit) {
+  return page(key("idx:state", to_string(s)), cursor, limit);
+}
+
+Result<std::vector<std::string>> CaseRepo::due_deadlines(long long now_ms, std::size_t limit) {
+  auto r = redis_.command({"ZRANGEBYSCORE", key("deadlines"), "-inf", std::to_string(now_ms),
+                           "LIMIT", "0", std::to_string(limit)});
+  if (!r) return fail(std::move(r.error()));
+  std::vector<std::string> out;
+  for (const auto& m : r->array()) out.push_back(m.str());
+  return out;
+}
+
+Result<bool> CaseRepo::put_agreement(const Agreement& a, long long revision,
+                                     const std::optional<store::OutboxMessage>& event) {
+  std::vector<std::string> args{boost::json::serialize(to_json(a)), std::to_string(revision), a.id};
+  if (event) {
+    args.insert(args.end(), {event->topic, event->key, event->event, event->traceparent});
+  } else {
+    args.insert(args.end(), {"", "", "", ""});
+  }
+  auto r = kPutAgreement.run(redis_,
+                             {key("agr", a.id), key("agr:pair:" + a.city_a, a.city_b), key("agrs"),
+                              store::Keyspace("delegation").outbox()},
+                             args);
+  if (!r) return fail(std::move(r.error()));
+  if (r->is_error()) return fail(Error::unavailable("redis: " + r->str()));
+  return r->integer() == 1;
+}
+
+Result<std::optional<std::pair<Agreement, long long>>> CaseRepo::agreement(const std::string& id) {
+  auto r = redis_.command({"HMGET", key("agr", id), "doc", "revision"});
+  if (!r) return fail(std::move(r.error()));
+  const auto& f = r->array();
+  if (f.size() != 2 || f[0].is_nil()) return std::optional<std::pair<Agreement, long long>>{};
+  auto doc = parse_doc(f[0]);
+  if (!doc) return fail(std::move(doc.error()));
+  auto a = agreement_from_json(**doc);
+  if (!a) return fail(Error::internal(a.error().message));
+  return std::optional<std::pair<Agreement, long long>>{
+      std::pair{std::move(*a), std::atoll(f[1].str().c_str())}};
+}
+
+Result<std::optional<std::string>> CaseRepo::agreement_of_pair(const std::string& a,
+                                                               const std::string& b) {
+  const auto& lo = a < b ? a : b;
+  const auto& hi = a < b ? b : a;
+  auto r = redis_.command({"GET", key("agr:pair:" + lo, hi)});
+  if (!r) return fail(std::move(r.error()));
+  if (r->is_nil()) return std::optional<std::string>{};
+  return std::optional<std::string>{r->str()};
+}
+
+Result<std::vector<Agreement>> CaseRepo::agreements(std::size_t limit) {
+  auto ids =
+      redis_.command({"ZRANGEBYLEX", key("agrs"), "-", "+", "LIMIT", "0", std::to_string(limit)});
+  if (!ids) return fail(std::move(ids.error()));
+  std::vector<Agreement> out;
+  for (const auto& id : ids->array()) {
+    auto a = agreement(id.str());
+    if (!a) return fail(std::move(a.error()));
+    if (*a) out.push_back(std::move((*a)->first));
+  }
+  return out;
+}
+
+Result<void> CaseRepo::put_item(const CatalogItem& item) {
+  boost::json::array materials;
+  for (const auto& [name, type] : item.materials) {
+    materials.push_back(boost::json::object{{"name", name}, {"e_licence_type", type}});
+  }
+  boost::json::object doc{{"code", item.code},
+                          {"version", item.version},
+                          {"cross_city_eligible", item.cross_city_eligible},
+                          {"min_assurance_level", item.min_assurance_level},
+                          {"withdrawn", item.withdrawn},
+                          {"materials", std::move(materials)}};
+  auto r = kPutNewest.run(redis_, {key("item", item.code)},
+                          {std::to_string(item.version), boost::json::serialize(doc)});
+  if (!r) return fail(std::move(r.error()));
+  return {};
+}
+
+Result<std::optional<CatalogItem>> CaseRepo::item(const std::string& code) {
+  auto r = redis_.command({"HGET", key("item", code), "doc"});
+  if (!r) return fail(std::move(r.error()));
+  auto doc = parse_doc(*r);
+  if (!doc) return fail(std::move(doc.error()));
+  if (!*doc) return std::optional<CatalogItem>{};
+  try {
+    const auto& o = **doc;
+    CatalogItem item;
+    item.code = o.at("code").as_string();
+    item.version = static_cast<int>(o.at("version").to_number<std::int64_t>());
+    item.cross_city_eligible = o.at("cross_city_eligible").as_bool();
+    item.min_assurance_level =
+        static_cast<int>(o.at("min_assurance_level").to_number<std::int64_t>());
+    item.withdrawn = o.at("withdrawn").as_bool();
+    for (const auto& m : o.at("materials").as_array()) {
+      item.materials.emplace_back(std::string(m.at("name").as_string()),
+                                  std::string(m.at("e_licence_type").as_string()));
+    }
+    return std::optional<CatalogItem>{std::move(item)};
+  } catch (const std::exception& e) {
+    return fail(Error::internal(std::string("stored item is corrupt: ") + e.what()));
+  }
+}
+
+Result<void> CaseRepo::put_implementation(const std::string& code, const std::string& city,
+                                          int version, int promised_limit_days) {
+  auto r = kPutNewest.run(redis_, {key("impl:" + code, city)},
+                          {std::to_string(version), std::to_string(promised_limit_days)});
+  if (!r) return fail(std::move(r.error()));
+  return {};
+}
+
+Result<std::optional<int>> CaseRepo::implementation(const std::string& code,
+                                                    const std::string& city) {
+  auto r = redis_.command({"HGET", key("impl:" + code, city), "doc"});
+  if (!r) return fail(std::move(r.error()));
+  if (r->is_nil()) return std::optional<int>{};
+  return std::optional<int>{std::atoi(r->str().c_str())};
+}
+
+}  // namespace tongban::delegation

@@ -1,0 +1,119 @@
+// Cases, timelines, work-queue indexes, deadlines, idempotency records, agreements and the
+// catalog cache of one delegation node in Redis (tb:delegation:<node>:*). Every case write
+// is one Lua script: the compare-and-set on the version, the timeline line, the index moves,
+// the deadline, the idempotency record and the outbox event, together or not at all.
+#pragma once
+
+#include <boost/json/object.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "repo/records.hpp"
+#include "tongban/core/result.hpp"
+#include "tongban/store/outbox_message.hpp"
+#include "tongban/store/redis.hpp"
+
+namespace tongban::delegation {
+
+inline constexpr std::string_view kCasesTopic = "tongban.delegation.cases.v1";
+inline constexpr std::string_view kAgreementsTopic = "tongban.delegation.agreements.v1";
+inline constexpr std::string_view kCatalogTopic = "tongban.catalog.items.v1";
+
+// A stored answer to a command sent with an Idempotency-Key.
+struct StoredResponse {
+  int status = 0;
+  std::string body;
+};
+
+enum class WriteMode : std::uint8_t {
+  create,    // a new case: refused if it exists
+  cas,       // a command: the stored version must be `expected_version`
+  newer,     // an event from the other node: applied only if newer than what is stored
+  handover,  // the FORWARDED event at the accepting side: newer or the same version
+};
+
+struct CaseWrite {
+  WriteMode mode = WriteMode::cas;
+  int expected_version = 0;             // cas; for newer/handover the incoming version
+  CaseRecord record;                    // the new state, version included
+  std::optional<CaseRecord> previous;   // to move the indexes from (none on create)
+  std::vector<TimelineEntry> timeline;  // appended
+  std::optional<std::pair<std::string, Clock::time_point>> deadline;  // stage, due
+  std::optional<store::OutboxMessage> event;
+  std::string idempotency_key;  // "" for none
+  StoredResponse response;      // stored under the key
+};
+
+enum class WriteOutcome : std::uint8_t { written, replayed, exists, stale };
+
+struct WriteResult {
+  WriteOutcome outcome = WriteOutcome::written;
+  StoredResponse replay;   // the earlier answer, when replayed
+  int stored_version = 0;  // on stale
+};
+
+struct CasePage {
+  std::vector<CaseRecord> cases;
+  std::optional<std::string> next_cursor;
+};
+
+struct CatalogItem {
+  std::string code;
+  int version = 0;
+  bool cross_city_eligible = false;
+  int min_assurance_level = 1;
+  std::vector<std::pair<std::string, std::string>> materials;  // name, e_licence_type ("" none)
+  bool withdrawn = false;
+};
+
+class CaseRepo {
+ public:
+  CaseRepo(store::Redis& redis, std::string node);
+
+  const std::string& node() const { return node_; }
+
+  Result<WriteResult> write(const CaseWrite& w);
+  Result<std::optional<CaseRecord>> load(const std::string& id);
+  Result<std::vector<boost::json::object>> timeline(const std::string& id);
+  Result<std::optional<StoredResponse>> stored_response(const std::string& key);
+
+  // Pages of case ids, newest first (ids are UUIDv7: time-ordered), `cursor` exclusive.
+  Result<CasePage> by_applicant(const std::string& subject, const std::string& cursor,
+                                std::size_t limit);
+  // place: "receiving" or "accepting".
+  Result<CasePage> by_city(std::string_view place, const std::string& city, CaseState s,
+                           const std::string& cursor, std::size_t limit);
+  Result<CasePage> by_state(CaseState s, const std::string& cursor, std::size_t limit);
+  // Deadline members "<case id>|<stage>" due at or before `now_ms`.
+  Result<std::vector<std::string>> due_deadlines(long long now_ms, std::size_t limit);
+
+  // Agreements: the full document and a revision that grows with every change, so events
+  // from the owning node apply in order and only once.
+  Result<bool> put_agreement(const Agreement& a, long long revision,
+                             const std::optional<store::OutboxMessage>& event);
+  Result<std::optional<std::pair<Agreement, long long>>> agreement(const std::string& id);
+  Result<std::optional<std::string>> agreement_of_pair(const std::string& a, const std::string& b);
+  Result<std::vector<Agreement>> agreements(std::size_t limit);
+
+  // The catalog as its events told it.
+  Result<void> put_item(const CatalogItem& item);
+  Result<std::optional<CatalogItem>> item(const std::string& code);
+  Result<void> put_implementation(const std::string& code, const std::string& city, int version,
+                                  int promised_limit_days);
+  // promised_limit_days of the city's implementation, or nullopt when it has none.
+  Result<std::optional<int>> implementation(const std::string& code, const std::string& city);
+
+  std::string key(std::string_view a) const;
+  std::string key(std::string_view a, std::string_view b) const;
+
+ private:
+  Result<CasePage> page(const std::string& index, const std::string& cursor, std::size_t limit);
+  std::vector<std::string> index_keys(const CaseRecord& c) const;
+
+  store::Redis& redis_;
+  std::string node_;
+  std::string prefix_;
+};
+
+}  // namespace tongban::delegation

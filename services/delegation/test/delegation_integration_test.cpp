@@ -1,0 +1,187 @@
+// delegation's parts that need a real Redis but no other service: the overdue sweep driven
+// by a controllable clock over the working-day calendar, and the case write script's
+// compare-and-set and idempotency records; and every configuration knob documented.
+#include <gtest/gtest.h>
+
+#include <boost/json/parse.hpp>
+
+#include "delegation.hpp"
+#include "tongban/core/ids.hpp"
+#include "tongban/testing/process.hpp"
+
+namespace tongban::delegation {
+std::string_view calendar_2026_json();
+}
+
+namespace {
+
+using namespace std::chrono_literals;
+using namespace tongban;
+using namespace tongban::delegation;
+
+// Monday 2 March 2026, 10:00 China time.
+Clock::time_point monday_10am() {
+  Clock::time_point t;
+  EXPECT_TRUE(parse_rfc3339("2026-03-02T02:00:00Z", t));
+  return t;
+}
+
+class DelegationRedisTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_TRUE(server_.ready());
+    auto opts = store::parse_redis_address(server_.address());
+    auto r = store::Redis::connect(*opts);
+    ASSERT_TRUE(r);
+    redis_ = std::move(*r);
+    auto cal = Calendar::parse(calendar_2026_json());
+    ASSERT_TRUE(cal) << cal.error().message;
+    calendar_ = *cal;
+    repo_ = std::make_unique<CaseRepo>(*redis_, "test-" + ids::random_hex(3));
+  }
+
+  // A case received now at the receiving place, with its forward deadline registered.
+  CaseRecord received_case(Clock::time_point at) {
+    CaseRecord c;
+    c.id = ids::uuid_v7();
+    c.version = 2;
+    c.state = CaseState::received;
+    c.holder = Holder::receiving;
+    c.applicant = "applicant-1";
+    c.applicant_kind = "citizen";
+    c.registration_city = "320200";
+    c.assurance_level = 3;
+    c.receiving_city = "320100";
+    c.accepting_city = "320200";
+    c.item_code = "PS-0002";
+    c.item_version = 1;
+    c.agreement_id = "agr-1";
+    c.agreement_version = 1;
+    c.accept_limit_days = 5;
+    c.decide_limit_days = 20;
+    c.materials_check = "datahub";
+    c.submitted_by = "clerk-1";
+    c.submitted_at = c.updated_at = c.stage_started_at = at;
+    CaseWrite w;
+    w.mode = WriteMode::create;
+    w.record = c;
+    auto d = deadline_of(c, calendar_);
+    EXPECT_TRUE(d);
+    w.deadline = std::pair{std::string(to_string(d->stage)), d->due};
+    auto r = repo_->write(w);
+    EXPECT_TRUE(r && r->outcome == WriteOutcome::written);
+    return c;
+  }
+
+  testing::PrivateRedis server_;
+  std::unique_ptr<store::Redis> redis_;
+  Calendar calendar_;
+  std::unique_ptr<CaseRepo> repo_;
+};
+
+TEST_F(DelegationRedisTest, a_stage_past_its_working_day_deadline_is_recorded_overdue_once) {
+  ManualClock clock(monday_10am());
+  auto c = received_case(clock.now());
+  OverdueSweep sweep(*repo_, calendar_, clock);
+  // One working day to forward: due at the end of Tuesday (China time).
+  clock.set(monday_10am() + 36h);  // Tuesday 22:00
+  auto n = sweep.run();
+  ASSERT_TRUE(n) << n.error().message;
+  EXPECT_EQ(*n, 0);
+  clock.set(monday_10am() + 38h + 1min);  // Wednesday 00:01
+  n = sweep.run();
+  ASSERT_TRUE(n) << n.error().message;
+  EXPECT_EQ(*n, 1);
+  auto after = repo_->load(c.id);
+  ASSERT_TRUE(after && *after);
+  EXPECT_EQ((*after)->overdue_stages, std::vector<std::string>{"forward"});
+  EXPECT_EQ((*after)->version, c.version + 1);
+  // Once only.
+  clock.set(monday_10am() + 72h);
+  n = sweep.run();
+  ASSERT_TRUE(n);
+  EXPECT_EQ(*n, 0);
+  // The event is in the outbox.
+  auto events = redis_->command({"XRANGE", "tb:delegation:outbox", "-", "+"});
+  ASSERT_TRUE(events);
+  int overdue_events = 0;
+  for (const auto& e : events->array()) {
+    const auto& fields = e.array()[1].array();
+    for (std::size_t i = 0; i + 1 < fields.size(); i += 2) {
+      if (fields[i].str() == "event" &&
+          fields[i + 1].str().find("case_overdue") != std::string::npos) {
+        ++overdue_events;
+      }
+    }
+  }
+  EXPECT_EQ(overdue_events, 1);
+}
+
+TEST_F(DelegationRedisTest, a_deadline_across_a_holiday_counts_working_days_only) {
+  // Received Friday 1 May 2026 (Labour Day holiday, 1–5 May; Sat 9 May worked): the one
+  // working day to forward ends with Wednesday 6 May.
+  Clock::time_point may1;
+  ASSERT_TRUE(parse_rfc3339("2026-05-01T02:00:00Z", may1));
+  ManualClock clock(may1);
+  auto c = received_case(may1);
+  OverdueSweep sweep(*repo_, calendar_, clock);
+  clock.set(may1 + 24h * 5 + 12h);  // Wednesday 6 May 22:00
+  EXPECT_EQ(*sweep.run(), 0);
+  clock.set(may1 + 24h * 6);  // Thursday 7 May 10:00
+  EXPECT_EQ(*sweep.run(), 1);
+}
+
+TEST_F(DelegationRedisTest, of_two_writes_from_the_same_version_exactly_one_succeeds) {
+  ManualClock clock(monday_10am());
+  auto c = received_case(clock.now());
+  auto next = c;
+  next.version = c.version + 1;
+  next.state = CaseState::pre_examined;
+  CaseWrite w;
+  w.mode = WriteMode::cas;
+  w.expected_version = c.version;
+  w.record = next;
+  w.previous = c;
+  auto first = repo_->write(w);
+  auto second = repo_->write(w);
+  ASSERT_TRUE(first && second);
+  EXPECT_EQ(first->outcome, WriteOutcome::written);
+  EXPECT_EQ(second->outcome, WriteOutcome::stale);
+  EXPECT_EQ(second->stored_version, next.version);
+  // The indexes moved with it.
+  auto page = repo_->by_city("receiving", "320100", CaseState::pre_examined, "", 10);
+  ASSERT_TRUE(page);
+  ASSERT_EQ(page->cases.size(), 1u);
+  auto old = repo_->by_city("receiving", "320100", CaseState::received, "", 10);
+  EXPECT_TRUE(old && old->cases.empty());
+}
+
+TEST_F(DelegationRedisTest, a_repeated_command_with_its_key_replays_the_first_answer) {
+  ManualClock clock(monday_10am());
+  auto c = received_case(clock.now());
+  auto next = c;
+  next.version = c.version + 1;
+  next.state = CaseState::pre_examined;
+  CaseWrite w;
+  w.mode = WriteMode::cas;
+  w.expected_version = c.version;
+  w.record = next;
+  w.previous = c;
+  w.idempotency_key = "clerk:key-1";
+  w.response = StoredResponse{200, R"({"state":"PRE_EXAMINED"})"};
+  ASSERT_EQ(repo_->write(w)->outcome, WriteOutcome::written);
+  auto again = repo_->write(w);
+  ASSERT_TRUE(again);
+  EXPECT_EQ(again->outcome, WriteOutcome::replayed);
+  EXPECT_EQ(again->replay.status, 200);
+  EXPECT_EQ(again->replay.body, R"({"state":"PRE_EXAMINED"})");
+}
+
+TEST(DelegationConfig, every_config_knob_is_documented) {
+  auto missing = testing::undocumented_knobs(
+      TONGBAN_DELEGATION_BIN, {std::string(TONGBAN_SOURCE_DIR) + "/docs/configuration.md",
+                               std::string(TONGBAN_SOURCE_DIR) + "/services/delegation/README.md"});
+  EXPECT_TRUE(missing.empty()) << "undocumented: " << ::testing::PrintToString(missing);
+}
+
+}  // namespace

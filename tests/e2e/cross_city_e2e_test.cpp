@@ -1,0 +1,484 @@
+// The flagship end to end: identity, catalog, datahub and two delegation nodes — node A
+// serving Nanjing (the receiving place), node B serving Wuxi (the accepting place), each on
+// its own Redis so the hand-off can only cross Kafka — complete a cross-city case: sign an
+// agreement, submit in Nanjing for a citizen registered in Wuxi, receive, pre-examine,
+// forward, accept at Wuxi, approve, dispatch, complete, rate; datahub then holds the
+// e-licence and the timeline is complete and ordered. Then the rejections, two clerks at
+// once, and cases flowing on while catalog and datahub are down.
+#include <gtest/gtest.h>
+
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+#include <future>
+#include <random>
+#include <thread>
+
+#include "tongban/core/clock.hpp"
+#include "tongban/core/ids.hpp"
+#include "tongban/http/client.hpp"
+#include "tongban/testing/process.hpp"
+
+namespace {
+
+using namespace std::chrono_literals;
+using tongban::http::Client;
+using tongban::http::Method;
+using tongban::http::Response;
+using tongban::testing::ChildProcess;
+namespace json = boost::json;
+
+constexpr const char* kAdminPassword = "Admin-Passw0rd-2026";
+constexpr const char* kPassword = "Correct-Horse-42";
+constexpr const char* kNanjing = "320100";  // receiving place, node A
+constexpr const char* kWuxi = "320200";     // accepting place, node B
+constexpr const char* kXuzhou = "320300";   // a third city
+
+std::string fresh_id_number(const std::string& region) {
+  static std::mt19937 gen(std::random_device{}());
+  char body[18];
+  std::snprintf(body, sizeof body, "%s%04u%02u%02u%03u", region.c_str(),
+                static_cast<unsigned>(1960 + gen() % 40), static_cast<unsigned>(1 + gen() % 12),
+                static_cast<unsigned>(1 + gen() % 28), static_cast<unsigned>(gen() % 1000));
+  static constexpr int kWeights[17] = {7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2};
+  int sum = 0;
+  for (int i = 0; i < 17; ++i) sum += (body[i] - '0') * kWeights[i];
+  return std::string(body) + "10X98765432"[sum % 11];
+}
+
+json::object parse(const Response& r) {
+  boost::system::error_code ec;
+  auto v = json::parse(r.body, ec);
+  return ec || !v.is_object() ? json::object{} : v.as_object();
+}
+std::string text(const json::value& v) { return v.is_string() ? std::string(v.get_string()) : ""; }
+std::string str(const json::object& o, const char* k) {
+  const auto* v = o.if_contains(k);
+  return v ? text(*v) : "";
+}
+
+bool eventually(const std::function<bool()>& probe, std::chrono::seconds deadline = 90s) {
+  const auto until = std::chrono::steady_clock::now() + deadline;
+  while (std::chrono::steady_clock::now() < until) {
+    if (probe()) return true;
+    std::this_thread::sleep_for(200ms);
+  }
+  return probe();
+}
+
+class CrossCity : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    auto kafka = tongban::testing::server_from_env("TONGBAN_TEST_KAFKA");
+    if (!kafka) return;
+    kafka_ = *kafka;
+    core_redis_ = new tongban::testing::PrivateRedis();
+    redis_a_ = new tongban::testing::PrivateRedis();
+    redis_b_ = new tongban::testing::PrivateRedis();
+    auto env = [&](const tongban::testing::PrivateRedis& r) {
+      return std::map<std::string, std::string>{{"TONGBAN_HTTP_PORT", "0"},
+                                                {"TONGBAN_HTTP_ADDR", "127.0.0.1"},
+                                                {"TONGBAN_REDIS_ADDR", r.address()},
+                                                {"TONGBAN_KAFKA_BOOTSTRAP", kafka_}};
+    };
+    auto start = [](ChildProcess*& p, const char* bin, std::map<std::string, std::string> e,
+                    std::string& url) {
+      p = new ChildProcess(bin, {}, std::move(e));
+      auto port = p->wait_for_port(180s);
+      if (port) url = "http://127.0.0.1:" + std::to_string(*port);
+    };
+    auto id_env = env(*core_redis_);
+    id_env["TONGBAN_IDENTITY_ADMIN_PASSWORD"] = kAdminPassword;
+    id_env["TONGBAN_IDENTITY_ARGON2_MEM_KIB"] = "8192";
+    id_env["TONGBAN_IDENTITY_ARGON2_OPS"] = "1";
+    start(identity_, TONGBAN_IDENTITY_BIN, id_env, identity_url_);
+    if (identity_url_.empty()) return;
+    const auto jwks = identity_url_ + "/.well-known/jwks.json";
+    auto cat_env = env(*core_redis_);
+    cat_env["TONGBAN_JWKS_URL"] = jwks;
+    cat_env["TONGBAN_CATALOG_SEED"] = "true";
+    cat_env["TONGBAN_CATALOG_SEED_CITIES"] = "3";  // Nanjing, Wuxi, Xuzhou
+    start(catalog_, TONGBAN_CATALOG_BIN, cat_env, catalog_url_);
+    auto hub_env = env(*core_redis_);
+    hub_env["TONGBAN_JWKS_URL"] = jwks;
+    start(datahub_, TONGBAN_DATAHUB_BIN, hub_env, datahub_url_);
+    const auto suffix = tongban::ids::random_hex(4);
+    for (auto [node, city, redis, url] : {std::tuple{&node_a_, kNanjing, redis_a_, &a_},
+                                          std::tuple{&node_b_, kWuxi, redis_b_, &b_}}) {
+      auto e = env(*redis);
+      e["TONGBAN_JWKS_URL"] = jwks;
+      e["TONGBAN_DELEGATION_NODE"] = std::string(city == kNanjing ? "a-" : "b-") + suffix;
+      e["TONGBAN_DELEGATION_CITIES"] = city;
+      e["TONGBAN_DELEGATION_DATAHUB_URL"] = datahub_url_;
+      e["TONGBAN_DELEGATION_CATALOG_URL"] = catalog_url_;
+      start(*node, TONGBAN_DELEGATION_BIN, e, *url);
+    }
+  }
+  static void TearDownTestSuite() {
+    for (auto* p : {node_a_, node_b_, datahub_, catalog_, identity_}) delete p;
+    for (auto* r : {redis_a_, redis_b_, core_redis_}) delete r;
+  }
+  void SetUp() override {
+    if (kafka_.empty()) {
+      if (tongban::testing::servers_required()) FAIL() << "TONGBAN_TEST_KAFKA is not set";
+      GTEST_SKIP() << "TONGBAN_TEST_KAFKA not set: scripts/test-env start";
+    }
+    ASSERT_FALSE(a_.empty() || b_.empty() || datahub_url_.empty() || catalog_url_.empty())
+        << "a service did not start";
+  }
+  void TearDown() override {
+    if (!HasFailure()) return;
+    for (auto* p : {node_a_, node_b_, datahub_}) {
+      if (p) std::cerr << p->output().substr(0, 20000) << "\n----\n";
+    }
+  }
+
+  Response call(Method m, const std::string& url, const std::string& token,
+                const json::value* body = nullptr, const std::string& idem = "") {
+    tongban::http::Headers h;
+    if (body) h.emplace_back("Content-Type", "application/json");
+    if (!token.empty()) h.emplace_back("Authorization", "Bearer " + token);
+    if (!idem.empty()) h.emplace_back("Idempotency-Key", idem);
+    auto r = client_.request(m, url, h, body ? json::serialize(*body) : "");
+    EXPECT_TRUE(r) << r.error().message;
+    return r ? *r : Response{};
+  }
+  Response get(const std::string& url, const std::string& token) {
+    return call(Method::get, url, token);
+  }
+  Response post(const std::string& url, const std::string& token, const json::value& body,
+                const std::string& idem = "") {
+    return call(Method::post, url, token, &body, idem);
+  }
+  std::string login(const std::string& type, const std::string& login, const std::string& pw) {
+    auto r = client_.post_json(
+        identity_url_ + "/v1/sessions",
+        json::serialize(json::object{{"subject_type", type}, {"login", login}, {"password", pw}}));
+    return r && r->status == 200 ? str(parse(*r), "access_token") : "";
+  }
+  std::string admin() {
+    if (admin_.empty()) admin_ = login("staff", "admin", kAdminPassword);
+    return admin_;
+  }
+  std::string staff(const std::string& city, const std::string& role,
+                    const std::string& dept = "政务服务中心") {
+    const auto name = role + "-" + tongban::ids::random_hex(5);
+    auto r =
+        client_.post_json(identity_url_ + "/v1/staff",
+                          json::serialize(json::object{{"login", name},
+                                                       {"name", name},
+                                                       {"city", city},
+                                                       {"department", dept},
+                                                       {"roles", json::array{json::value(role)}},
+                                                       {"password", kPassword}}),
+                          {{"Authorization", "Bearer " + admin()}});
+    EXPECT_TRUE(r && r->status == 201) << (r ? r->body : r.error().message);
+    return login("staff", name, kPassword);
+  }
+  std::pair<std::string, std::string> citizen(const std::string& city) {
+    const auto number = fresh_id_number(city);
+    auto r = client_.post_json(identity_url_ + "/v1/citizens",
+                               json::serialize(json::object{{"id_number", number},
+                                                            {"name", "李华"},
+                                                            {"household_city", city},
+                                                            {"phone", "13900139000"},
+                                                            {"password", kPassword}}));
+    EXPECT_TRUE(r && r->status == 201) << (r ? r->body : r.error().message);
+    return {r ? str(parse(*r), "id") : "", login("citizen", number, kPassword)};
+  }
+
+  // Cross-city items implemented in both cities, with a minimum assurance above L1 and a
+  // material an e-licence can replace: the flow's item, and a second one for "not covered".
+  std::vector<json::object> candidate_items() {
+    std::vector<json::object> out;
+    json::array all;
+    std::string cursor;
+    for (int page = 0; page < 10; ++page) {
+      auto r = get(catalog_url_ + "/v1/items?cross_city=true&page_size=50" +
+                       (cursor.empty() ? "" : "&cursor=" + cursor),
+                   "");
+      auto doc = parse(r);
+      if (r.status != 200 || !doc["items"].is_array()) break;
+      for (auto& v : doc["items"].as_array()) all.push_back(v);
+      if (!doc["next_cursor"].is_string()) break;
+      cursor = text(doc["next_cursor"]);
+    }
+    for (const auto& v : all) {
+      const auto& item = v.as_object();
+      if (item.at("min_assurance_level").to_number<int>() < 2) continue;
+      bool licence = false;
+      for (const auto& m : item.at("materials").as_array()) {
+        licence = licence || m.at("e_licence_type").is_string();
+      }
+      if (!licence) continue;
+      const auto code = str(item, "code");
+      if (get(catalog_url_ + "/v1/items/" + code + "/implementations/" + kNanjing, "").status !=
+              200 ||
+          get(catalog_url_ + "/v1/items/" + code + "/implementations/" + kWuxi, "").status != 200) {
+        continue;
+      }
+      out.push_back(item);
+      if (out.size() == 2) break;
+    }
+    return out;
+  }
+
+  static json::object terms(const std::string& code) {
+    const auto now = tongban::Clock::system().now();
+    return {{"items",
+             json::object{{code, json::object{{"rights", "RECEIPT_AND_PRELIMINARY_EXAMINATION"}}}}},
+            {"result_delivery", json::array{"mail", "window_at_receiving_place"}},
+            {"valid_from", tongban::to_rfc3339(now - std::chrono::hours(24))},
+            {"valid_until", tongban::to_rfc3339(now + std::chrono::hours(24 * 365))},
+            {"accept_limit_days", 5}};
+  }
+
+  static inline std::string kafka_, identity_url_, catalog_url_, datahub_url_, a_, b_, admin_;
+  static inline tongban::testing::PrivateRedis *core_redis_ = nullptr, *redis_a_ = nullptr,
+                                               *redis_b_ = nullptr;
+  static inline ChildProcess *identity_ = nullptr, *catalog_ = nullptr, *datahub_ = nullptr,
+                             *node_a_ = nullptr, *node_b_ = nullptr;
+  Client client_;
+};
+
+TEST_F(CrossCity, a_case_crosses_two_nodes_from_submission_to_rating) {
+  auto items = candidate_items();
+  ASSERT_EQ(items.size(), 2u) << "the seed has no two suitable cross-city items";
+  const auto item = items[0];
+  const auto code = str(item, "code");
+  const auto other_code = str(items[1], "code");
+  const auto da_a = staff(kNanjing, "dept_admin");
+  const auto da_b = staff(kWuxi, "dept_admin");
+  const auto clerk_a = staff(kNanjing, "clerk");
+  const auto examiner_a = staff(kNanjing, "examiner");
+  const auto clerk_b = staff(kWuxi, "clerk");
+  const auto clerk_b2 = staff(kWuxi, "clerk");
+  const auto approver_b = staff(kWuxi, "approver");
+  const auto clerk_x = staff(kXuzhou, "clerk");
+  auto [applicant, applicant_token] = citizen(kWuxi);
+  auto [stranger, stranger_token] = citizen(kNanjing);
+
+  // Materials: every one by name, except one the applicant holds as an e-licence.
+  std::string licence_type;
+  for (const auto& m : item.at("materials").as_array()) {
+    if (licence_type.empty() && m.at("e_licence_type").is_string()) {
+      licence_type = text(m.at("e_licence_type"));
+    }
+  }
+  json::array materials;
+  std::size_t held = 0;
+  for (const auto& m : item.at("materials").as_array()) {
+    if (text(m.at("e_licence_type")) == licence_type) {
+      ++held;
+      continue;
+    }
+    materials.push_back(m.at("name_zh"));
+  }
+  const auto issuer = staff(kWuxi, "approver", "公安局");
+  ASSERT_EQ(post(datahub_url_ + "/v1/licences", issuer,
+                 json::object{{"subject", applicant},
+                              {"type", licence_type},
+                              {"title", "电子证照"},
+                              {"number", "WX-" + tongban::ids::random_hex(4)}})
+                .status,
+            201);
+  // datahub knows the item's materials once it has read the catalog's events.
+  ASSERT_TRUE(eventually([&] {
+    auto check =
+        get(datahub_url_ + "/v1/materials-check?item=" + code + "&subject=" + applicant, clerk_a);
+    return check.status == 200 && parse(check)["held"].to_number<std::size_t>() == held;
+  }));
+  json::object submission{{"item_code", code},
+                          {"applicant", {{"subject", applicant}, {"registration_city", kWuxi}}},
+                          {"materials", materials},
+                          {"delivery", "mail"}};
+
+  Response r;
+  ASSERT_TRUE(eventually([&] {
+    // (without materials: whatever agreement an earlier run left, this creates no case)
+    auto probe = submission;
+    probe["materials"] = json::array{};
+    r = post(a_ + "/v1/cases", clerk_a, probe);
+    return str(parse(r), "rule") != "unknown_item";  // the node has read the catalog
+  })) << r.status
+      << " " << r.body;
+  // Earlier runs on a long-lived broker may have left an agreement for the pair on the
+  // agreements topic (node A has read it by now, with the larger catalog topic): end it.
+  const auto existing = parse(get(a_ + "/v1/agreements?city=" + std::string(kNanjing), da_a));
+  for (const auto& a : existing.at("agreements").as_array()) {
+    const auto& o = a.as_object();
+    const auto status = str(o, "status");
+    if (str(o, "city_b") != kWuxi || status == "TERMINATED" || status == "DECLINED") continue;
+    auto end = post(a_ + "/v1/agreements/" + str(o, "id") + "/terminate", da_a,
+                    json::object{{"reason", "earlier test run"}});
+    ASSERT_EQ(end.status, 200) << end.body;
+  }
+  // No agreement: refused.
+  r = post(a_ + "/v1/cases", clerk_a, submission);
+  EXPECT_EQ(r.status, 403) << r.body;
+  EXPECT_EQ(str(parse(r), "rule"), "no_agreement");
+
+  // Sign: Nanjing proposes, Wuxi countersigns (at node A, which writes this pair's agreement).
+  json::object proposal{{"partner_city", kWuxi}, {"terms", terms(code)}};
+  ASSERT_TRUE(eventually([&] {
+    r = post(a_ + "/v1/agreements", da_a, proposal);
+    return r.status == 201;
+  })) << r.status
+      << " " << r.body;
+  const auto agreement_id = str(parse(r), "id");
+  EXPECT_EQ(str(parse(r), "status"), "PROPOSED");
+  auto self = post(a_ + "/v1/agreements/" + agreement_id + "/countersign", da_a, json::object{});
+  EXPECT_EQ(self.status, 403) << self.body;
+  auto signed_ = post(a_ + "/v1/agreements/" + agreement_id + "/countersign", da_b,
+                      json::object{{"version", 1}});
+  ASSERT_EQ(signed_.status, 200) << signed_.body;
+  EXPECT_EQ(str(parse(signed_), "status"), "ACTIVE");
+  EXPECT_TRUE(
+      parse(signed_)["versions"].as_array()[0].at("standardisation").as_object().contains(code));
+  // Node B learns the agreement from its event.
+  EXPECT_TRUE(eventually([&] {
+    return str(parse(get(b_ + "/v1/agreements/" + agreement_id, da_b)), "status") == "ACTIVE";
+  }));
+
+  // Rejections at submission.
+  auto not_covered = submission;
+  not_covered["item_code"] = other_code;
+  r = post(a_ + "/v1/cases", clerk_a, not_covered);
+  EXPECT_EQ(r.status, 403) << r.body;
+  EXPECT_EQ(str(parse(r), "rule"), "item_not_covered");
+  auto missing = submission;
+  missing["materials"] = json::array{};
+  r = post(a_ + "/v1/cases", clerk_a, missing);
+  EXPECT_EQ(r.status, 422) << r.body;
+  EXPECT_EQ(str(parse(r), "rule"), "materials_missing");
+  // The applicant on their own (password login, L1) is below the item's minimum.
+  r = post(
+      a_ + "/v1/cases", applicant_token,
+      json::object{{"item_code", code}, {"receiving_city", kNanjing}, {"materials", materials}});
+  EXPECT_EQ(r.status, 403) << r.body;
+  EXPECT_EQ(str(parse(r), "rule"), "assurance_too_low");
+  // Submitted at the node that does not serve the receiving city.
+  r = post(b_ + "/v1/cases", clerk_a, submission);
+  EXPECT_EQ(r.status, 409) << r.body;
+  EXPECT_EQ(str(parse(r), "rule"), "wrong_node");
+
+  // Submit twice with the same key: one case.
+  const auto key = "submit-" + tongban::ids::random_hex(6);
+  auto first = post(a_ + "/v1/cases", clerk_a, submission, key);
+  ASSERT_EQ(first.status, 201) << first.body;
+  auto again = post(a_ + "/v1/cases", clerk_a, submission, key);
+  EXPECT_EQ(again.status, 201) << again.body;
+  const auto id = str(parse(first), "id");
+  EXPECT_EQ(str(parse(again), "id"), id);
+  auto mine = parse(get(a_ + "/v1/cases?applicant=" + applicant, clerk_a))["cases"].as_array();
+  EXPECT_EQ(mine.size(), 1u);
+  const auto created = parse(first);
+  EXPECT_EQ(str(created, "state"), "SUBMITTED");
+  EXPECT_EQ(created.at("exempted").as_array().size(), held) << first.body;
+  EXPECT_EQ(str(created, "materials_check"), "datahub");
+
+  auto act = [&](const std::string& node, const std::string& action, const std::string& token,
+                 json::object body = {}) {
+    return post(node + "/v1/cases/" + id + "/" + action, token, body);
+  };
+  auto state_at = [&](const std::string& node, const std::string& token) {
+    return str(parse(get(node + "/v1/cases/" + id, token)), "state");
+  };
+  // Receiving place: receive, pre-examine, forward. Each answer and the read after it agree.
+  ASSERT_EQ(act(a_, "receive", clerk_a).status, 200);
+  EXPECT_EQ(state_at(a_, clerk_a), "RECEIVED");
+  // Illegal: forwarding before the pre-examination the agreement delegates.
+  r = act(a_, "forward", clerk_a);
+  EXPECT_EQ(r.status, 409) << r.body;
+  EXPECT_EQ(str(parse(r), "rule"), "illegal_transition");
+  ASSERT_TRUE(parse(r)["allowed"].is_array());
+  // Wrong place: the accepting city's clerk cannot receive; a third city's sees nothing.
+  EXPECT_EQ(act(a_, "pre_examine", clerk_b).status, 403);
+  EXPECT_EQ(get(a_ + "/v1/cases/" + id, clerk_x).status, 404);
+  EXPECT_EQ(get(a_ + "/v1/cases/" + id, stranger_token).status, 404);
+  ASSERT_EQ(act(a_, "pre_examine", examiner_a).status, 200);
+  ASSERT_EQ(act(a_, "forward", clerk_a).status, 200);
+  EXPECT_EQ(state_at(a_, clerk_a), "FORWARDED");
+
+  // Accepting place: node B builds its copy from the FORWARDED event.
+  ASSERT_TRUE(eventually(
+      [&] { return str(parse(get(b_ + "/v1/cases/" + id, clerk_b)), "holder") == "accepting"; }));
+  r = act(b_, "approve", approver_b);
+  EXPECT_EQ(r.status, 409) << r.body;
+  json::array allowed = parse(r)["allowed"].as_array();
+  EXPECT_NE(std::find(allowed.begin(), allowed.end(), json::value("accept")), allowed.end());
+  // The receiving node holds a read-only copy now.
+  EXPECT_EQ(str(parse(act(a_, "withdraw", clerk_a)), "rule"), "wrong_node");
+
+  // Two clerks accept at once: exactly one wins.
+  auto f1 = std::async(std::launch::async, [&] { return act(b_, "accept", clerk_b); });
+  auto f2 = std::async(std::launch::async, [&] { return act(b_, "accept", clerk_b2); });
+  const auto s1 = f1.get().status, s2 = f2.get().status;
+  EXPECT_EQ((s1 == 200) + (s2 == 200), 1) << s1 << " " << s2;
+  EXPECT_EQ((s1 == 409) + (s2 == 409), 1) << s1 << " " << s2;
+
+  ASSERT_EQ(act(b_, "approve", approver_b,
+                {{"result", {{"licence_type", "cross_city_result"}, {"title", "准予许可决定书"}}}})
+                .status,
+            200);
+  ASSERT_EQ(act(b_, "dispatch_result", clerk_b).status, 200);
+  ASSERT_EQ(act(b_, "complete", applicant_token).status, 200);
+  r = post(b_ + "/v1/cases/" + id + "/rating", applicant_token, json::object{{"grade", "good"}});
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(
+      post(b_ + "/v1/cases/" + id + "/rating", applicant_token, json::object{{"grade", "good"}})
+          .status,
+      409);
+
+  // datahub holds the e-licence issued from the approval.
+  EXPECT_TRUE(eventually([&] {
+    const auto held_licences = parse(get(datahub_url_ + "/v1/me/licences", applicant_token));
+    for (const auto& l : held_licences.at("licences").as_array()) {
+      if (text(l.at("case_id")) == id && text(l.at("type")) == "cross_city_result") return true;
+    }
+    return false;
+  }));
+
+  // The timeline at the accepting node: complete and ordered.
+  auto tl = parse(get(b_ + "/v1/cases/" + id + "/timeline", applicant_token))["entries"].as_array();
+  std::vector<std::string> actions;
+  int last = 0;
+  for (const auto& e : tl) {
+    actions.push_back(text(e.at("action")));
+    const int v = e.at("version").to_number<int>();
+    EXPECT_EQ(v, last + 1) << json::serialize(tl);
+    last = v;
+  }
+  EXPECT_EQ(actions,
+            (std::vector<std::string>{"submit", "receive", "pre_examine", "forward", "accept",
+                                      "approve", "dispatch_result", "complete", "rate"}));
+  // And the receiving node's copy catches up.
+  EXPECT_TRUE(eventually([&] { return state_at(a_, clerk_a) == "COMPLETED"; }));
+
+  // A suspended agreement stops new submissions.
+  ASSERT_EQ(post(a_ + "/v1/agreements/" + agreement_id + "/suspend", da_b,
+                 json::object{{"reason", "系统升级"}})
+                .status,
+            200);
+  r = post(a_ + "/v1/cases", clerk_a, submission);
+  EXPECT_EQ(r.status, 403) << r.body;
+  EXPECT_EQ(str(parse(r), "rule"), "agreement_suspended");
+  ASSERT_EQ(post(a_ + "/v1/agreements/" + agreement_id + "/resume", da_b, json::object{}).status,
+            200);
+
+  // Catalog and datahub down: cases already possible keep flowing from cached data.
+  delete datahub_;
+  datahub_ = nullptr;
+  delete catalog_;
+  catalog_ = nullptr;
+  auto all_materials = submission;
+  json::array every;
+  for (const auto& m : item.at("materials").as_array()) every.push_back(m.at("name_zh"));
+  all_materials["materials"] = every;
+  r = post(a_ + "/v1/cases", clerk_a, all_materials);
+  ASSERT_EQ(r.status, 201) << r.body;
+  EXPECT_EQ(str(parse(r), "materials_check"), "unavailable");
+  const auto id2 = str(parse(r), "id");
+  EXPECT_EQ(post(a_ + "/v1/cases/" + id2 + "/receive", clerk_a, json::object{}).status, 200);
+}
+
+}  // namespace
