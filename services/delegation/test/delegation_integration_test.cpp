@@ -73,7 +73,7 @@ class DelegationRedisTest : public ::testing::Test {
     return c;
   }
 
-  testing::PrivateRedis server_;
+  tongban::testing::PrivateRedis server_;
   std::unique_ptr<store::Redis> redis_;
   Calendar calendar_;
   std::unique_ptr<CaseRepo> repo_;
@@ -178,7 +178,7 @@ TEST_F(DelegationRedisTest, a_repeated_command_with_its_key_replays_the_first_an
 }
 
 TEST(DelegationConfig, every_config_knob_is_documented) {
-  auto missing = testing::undocumented_knobs(
+  auto missing = tongban::testing::undocumented_knobs(
       TONGBAN_DELEGATION_BIN, {std::string(TONGBAN_SOURCE_DIR) + "/docs/configuration.md",
                                std::string(TONGBAN_SOURCE_DIR) + "/services/delegation/README.md"});
   EXPECT_TRUE(missing.empty()) << "undocumented: " << ::testing::PrintToString(missing);
