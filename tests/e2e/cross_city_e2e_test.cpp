@@ -402,6 +402,18 @@ TEST_F(CrossCity, a_case_crosses_two_nodes_from_submission_to_rating) {
   // Accepting place: node B builds its copy from the FORWARDED event.
   ASSERT_TRUE(eventually(
       [&] { return str(parse(get(b_ + "/v1/cases/" + id, clerk_b)), "holder") == "accepting"; }));
+  // The accepting place's work queue and state index list it.
+  const auto queue = parse(get(b_ + "/v1/work-queue", clerk_b));
+  bool queued = false;
+  for (const auto& q : queue.at("queues").as_array()) {
+    if (text(q.at("place")) != "accepting" || text(q.at("state")) != "FORWARDED") continue;
+    for (const auto& c : q.at("cases").as_array()) queued = queued || text(c.at("id")) == id;
+  }
+  EXPECT_TRUE(queued) << json::serialize(queue);
+  const auto forwarded_here = parse(get(
+      b_ + "/v1/cases?city=" + std::string(kWuxi) + "&place=accepting&state=FORWARDED", clerk_b));
+  ASSERT_FALSE(forwarded_here.at("cases").as_array().empty());
+  EXPECT_EQ(text(forwarded_here.at("cases").as_array()[0].at("id")), id);
   r = act(b_, "approve", approver_b);
   EXPECT_EQ(r.status, 409) << r.body;
   json::array allowed = parse(r)["allowed"].as_array();
@@ -479,6 +491,18 @@ TEST_F(CrossCity, a_case_crosses_two_nodes_from_submission_to_rating) {
   EXPECT_EQ(str(parse(r), "materials_check"), "unavailable");
   const auto id2 = str(parse(r), "id");
   EXPECT_EQ(post(a_ + "/v1/cases/" + id2 + "/receive", clerk_a, json::object{}).status, 200);
+
+  // The applicant's cases at node A, one per page, newest first.
+  const auto page1 = parse(get(a_ + "/v1/cases?applicant=" + applicant + "&limit=1", clerk_a));
+  ASSERT_EQ(page1.at("cases").as_array().size(), 1u);
+  EXPECT_EQ(text(page1.at("cases").as_array()[0].at("id")), id2);
+  ASSERT_TRUE(page1.at("next_cursor").is_string());
+  const auto page2 = parse(get(
+      a_ + "/v1/cases?applicant=" + applicant + "&limit=1&cursor=" + text(page1.at("next_cursor")),
+      clerk_a));
+  ASSERT_EQ(page2.at("cases").as_array().size(), 1u);
+  EXPECT_EQ(text(page2.at("cases").as_array()[0].at("id")), id);
+  EXPECT_TRUE(page2.at("next_cursor").is_null());
 }
 
 }  // namespace
