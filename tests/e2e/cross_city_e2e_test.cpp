@@ -10,13 +10,12 @@
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <future>
-#include <random>
 #include <thread>
 
 #include "tongban/core/clock.hpp"
 #include "tongban/core/ids.hpp"
 #include "tongban/http/client.hpp"
-#include "tongban/testing/process.hpp"
+#include "tongban/testing/stack.hpp"
 
 namespace {
 
@@ -24,26 +23,11 @@ using namespace std::chrono_literals;
 using tongban::http::Client;
 using tongban::http::Method;
 using tongban::http::Response;
-using tongban::testing::ChildProcess;
 namespace json = boost::json;
 
-constexpr const char* kAdminPassword = "Admin-Passw0rd-2026";
-constexpr const char* kPassword = "Correct-Horse-42";
 constexpr const char* kNanjing = "320100";  // receiving place, node A
 constexpr const char* kWuxi = "320200";     // accepting place, node B
 constexpr const char* kXuzhou = "320300";   // a third city
-
-std::string fresh_id_number(const std::string& region) {
-  static std::mt19937 gen(std::random_device{}());
-  char body[18];
-  std::snprintf(body, sizeof body, "%s%04u%02u%02u%03u", region.c_str(),
-                static_cast<unsigned>(1960 + gen() % 40), static_cast<unsigned>(1 + gen() % 12),
-                static_cast<unsigned>(1 + gen() % 28), static_cast<unsigned>(gen() % 1000));
-  static constexpr int kWeights[17] = {7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2};
-  int sum = 0;
-  for (int i = 0; i < 17; ++i) sum += (body[i] - '0') * kWeights[i];
-  return std::string(body) + "10X98765432"[sum % 11];
-}
 
 json::object parse(const Response& r) {
   boost::system::error_code ec;
@@ -70,66 +54,33 @@ class CrossCity : public ::testing::Test {
   static void SetUpTestSuite() {
     auto kafka = tongban::testing::server_from_env("TONGBAN_TEST_KAFKA");
     if (!kafka) return;
-    kafka_ = *kafka;
-    core_redis_ = new tongban::testing::PrivateRedis();
-    redis_a_ = new tongban::testing::PrivateRedis();
-    redis_b_ = new tongban::testing::PrivateRedis();
-    auto env = [&](const tongban::testing::PrivateRedis& r) {
-      return std::map<std::string, std::string>{{"TONGBAN_HTTP_PORT", "0"},
-                                                {"TONGBAN_HTTP_ADDR", "127.0.0.1"},
-                                                {"TONGBAN_REDIS_ADDR", r.address()},
-                                                {"TONGBAN_KAFKA_BOOTSTRAP", kafka_}};
-    };
-    auto start = [](ChildProcess*& p, const char* bin, std::map<std::string, std::string> e,
-                    std::string& url) {
-      p = new ChildProcess(bin, {}, std::move(e));
-      auto port = p->wait_for_port(180s);
-      if (port) url = "http://127.0.0.1:" + std::to_string(*port);
-    };
-    auto id_env = env(*core_redis_);
-    id_env["TONGBAN_IDENTITY_ADMIN_PASSWORD"] = kAdminPassword;
-    id_env["TONGBAN_IDENTITY_ARGON2_MEM_KIB"] = "8192";
-    id_env["TONGBAN_IDENTITY_ARGON2_OPS"] = "1";
-    start(identity_, TONGBAN_IDENTITY_BIN, id_env, identity_url_);
-    if (identity_url_.empty()) return;
-    const auto jwks = identity_url_ + "/.well-known/jwks.json";
-    auto cat_env = env(*core_redis_);
-    cat_env["TONGBAN_JWKS_URL"] = jwks;
-    cat_env["TONGBAN_CATALOG_SEED"] = "true";
-    cat_env["TONGBAN_CATALOG_SEED_CITIES"] = "3";  // Nanjing, Wuxi, Xuzhou
-    start(catalog_, TONGBAN_CATALOG_BIN, cat_env, catalog_url_);
-    auto hub_env = env(*core_redis_);
-    hub_env["TONGBAN_JWKS_URL"] = jwks;
-    start(datahub_, TONGBAN_DATAHUB_BIN, hub_env, datahub_url_);
-    const auto suffix = tongban::ids::random_hex(4);
-    for (auto [node, city, redis, url] : {std::tuple{&node_a_, kNanjing, redis_a_, &a_},
-                                          std::tuple{&node_b_, kWuxi, redis_b_, &b_}}) {
-      auto e = env(*redis);
-      e["TONGBAN_JWKS_URL"] = jwks;
-      e["TONGBAN_DELEGATION_NODE"] = std::string(city == kNanjing ? "a-" : "b-") + suffix;
-      e["TONGBAN_DELEGATION_CITIES"] = city;
-      e["TONGBAN_DELEGATION_DATAHUB_URL"] = datahub_url_;
-      e["TONGBAN_DELEGATION_CATALOG_URL"] = catalog_url_;
-      start(*node, TONGBAN_DELEGATION_BIN, e, *url);
-    }
+    tongban::testing::StackOptions o;
+    o.kafka = *kafka;
+    o.binaries = {TONGBAN_IDENTITY_BIN, TONGBAN_CATALOG_BIN, TONGBAN_DATAHUB_BIN,
+                  TONGBAN_DELEGATION_BIN};
+    o.catalog_seed_cities = 3;  // Nanjing, Wuxi, Xuzhou
+    o.nodes = {{"a", kNanjing}, {"b", kWuxi}};
+    stack_ = new tongban::testing::Stack(std::move(o));
+    if (!stack_->error().empty()) return;
+    identity_url_ = stack_->identity_url();
+    catalog_url_ = stack_->catalog_url();
+    datahub_url_ = stack_->datahub_url();
+    a_ = stack_->node_url(0);
+    b_ = stack_->node_url(1);
   }
   static void TearDownTestSuite() {
-    for (auto* p : {node_a_, node_b_, datahub_, catalog_, identity_}) delete p;
-    for (auto* r : {redis_a_, redis_b_, core_redis_}) delete r;
+    delete stack_;
+    stack_ = nullptr;
   }
   void SetUp() override {
-    if (kafka_.empty()) {
+    if (!stack_) {
       if (tongban::testing::servers_required()) FAIL() << "TONGBAN_TEST_KAFKA is not set";
       GTEST_SKIP() << "TONGBAN_TEST_KAFKA not set: scripts/test-env start";
     }
-    ASSERT_FALSE(a_.empty() || b_.empty() || datahub_url_.empty() || catalog_url_.empty())
-        << "a service did not start";
+    ASSERT_TRUE(stack_->error().empty()) << stack_->error();
   }
   void TearDown() override {
-    if (!HasFailure()) return;
-    for (auto* p : {node_a_, node_b_, datahub_}) {
-      if (p) std::cerr << p->output().substr(0, 20000) << "\n----\n";
-    }
+    if (HasFailure() && stack_) std::cerr << stack_->outputs();
   }
 
   Response call(Method m, const std::string& url, const std::string& token,
@@ -149,41 +100,16 @@ class CrossCity : public ::testing::Test {
                 const std::string& idem = "") {
     return call(Method::post, url, token, &body, idem);
   }
-  std::string login(const std::string& type, const std::string& login, const std::string& pw) {
-    auto r = client_.post_json(
-        identity_url_ + "/v1/sessions",
-        json::serialize(json::object{{"subject_type", type}, {"login", login}, {"password", pw}}));
-    return r && r->status == 200 ? str(parse(*r), "access_token") : "";
-  }
-  std::string admin() {
-    if (admin_.empty()) admin_ = login("staff", "admin", kAdminPassword);
-    return admin_;
-  }
   std::string staff(const std::string& city, const std::string& role,
                     const std::string& dept = "政务服务中心") {
-    const auto name = role + "-" + tongban::ids::random_hex(5);
-    auto r =
-        client_.post_json(identity_url_ + "/v1/staff",
-                          json::serialize(json::object{{"login", name},
-                                                       {"name", name},
-                                                       {"city", city},
-                                                       {"department", dept},
-                                                       {"roles", json::array{json::value(role)}},
-                                                       {"password", kPassword}}),
-                          {{"Authorization", "Bearer " + admin()}});
-    EXPECT_TRUE(r && r->status == 201) << (r ? r->body : r.error().message);
-    return login("staff", name, kPassword);
+    auto token = stack_->staff(city, role, dept);
+    EXPECT_FALSE(token.empty()) << "staff " << role << " of " << city;
+    return token;
   }
   std::pair<std::string, std::string> citizen(const std::string& city) {
-    const auto number = fresh_id_number(city);
-    auto r = client_.post_json(identity_url_ + "/v1/citizens",
-                               json::serialize(json::object{{"id_number", number},
-                                                            {"name", "李华"},
-                                                            {"household_city", city},
-                                                            {"phone", "13900139000"},
-                                                            {"password", kPassword}}));
-    EXPECT_TRUE(r && r->status == 201) << (r ? r->body : r.error().message);
-    return {r ? str(parse(*r), "id") : "", login("citizen", number, kPassword)};
+    auto c = stack_->citizen(city);
+    EXPECT_FALSE(c.second.empty()) << "citizen of " << city;
+    return c;
   }
 
   // Cross-city items implemented in both cities, with a minimum assurance above L1 and a
@@ -232,11 +158,8 @@ class CrossCity : public ::testing::Test {
             {"accept_limit_days", 5}};
   }
 
-  static inline std::string kafka_, identity_url_, catalog_url_, datahub_url_, a_, b_, admin_;
-  static inline tongban::testing::PrivateRedis *core_redis_ = nullptr, *redis_a_ = nullptr,
-                                               *redis_b_ = nullptr;
-  static inline ChildProcess *identity_ = nullptr, *catalog_ = nullptr, *datahub_ = nullptr,
-                             *node_a_ = nullptr, *node_b_ = nullptr;
+  static inline tongban::testing::Stack* stack_ = nullptr;
+  static inline std::string identity_url_, catalog_url_, datahub_url_, a_, b_;
   Client client_;
 };
 
@@ -478,10 +401,8 @@ TEST_F(CrossCity, a_case_crosses_two_nodes_from_submission_to_rating) {
             200);
 
   // Catalog and datahub down: cases already possible keep flowing from cached data.
-  delete datahub_;
-  datahub_ = nullptr;
-  delete catalog_;
-  catalog_ = nullptr;
+  stack_->stop_datahub();
+  stack_->stop_catalog();
   auto all_materials = submission;
   json::array every;
   for (const auto& m : item.at("materials").as_array()) every.push_back(m.at("name_zh"));

@@ -1,0 +1,163 @@
+#include "tongban/testing/stack.hpp"
+
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+#include <cstdio>
+#include <random>
+
+#include "tongban/core/ids.hpp"
+#include "tongban/http/client.hpp"
+
+namespace tongban::testing {
+namespace {
+
+using namespace std::chrono_literals;
+namespace json = boost::json;
+
+std::string member(const std::string& body, const char* key) {
+  boost::system::error_code ec;
+  auto v = json::parse(body, ec);
+  if (ec || !v.is_object()) return "";
+  const auto* m = v.as_object().if_contains(key);
+  return m && m->is_string() ? std::string(m->get_string()) : "";
+}
+
+}  // namespace
+
+std::string fresh_id_number(const std::string& region) {
+  static std::mt19937 gen(std::random_device{}());
+  char body[18];
+  std::snprintf(body, sizeof body, "%s%04u%02u%02u%03u", region.c_str(),
+                static_cast<unsigned>(1960 + gen() % 40), static_cast<unsigned>(1 + gen() % 12),
+                static_cast<unsigned>(1 + gen() % 28), static_cast<unsigned>(gen() % 1000));
+  static constexpr int kWeights[17] = {7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2};
+  int sum = 0;
+  for (int i = 0; i < 17; ++i) sum += (body[i] - '0') * kWeights[i];
+  return std::string(body) + "10X98765432"[sum % 11];
+}
+
+Stack::Stack(StackOptions options) : options_(std::move(options)) {
+  auto env = [this](const PrivateRedis& r) {
+    return std::map<std::string, std::string>{{"TONGBAN_HTTP_PORT", "0"},
+                                              {"TONGBAN_HTTP_ADDR", "127.0.0.1"},
+                                              {"TONGBAN_REDIS_ADDR", r.address()},
+                                              {"TONGBAN_KAFKA_BOOTSTRAP", options_.kafka}};
+  };
+  auto start = [this](std::unique_ptr<ChildProcess>& p, const std::string& bin,
+                      std::map<std::string, std::string> e, std::string& url) {
+    p = std::make_unique<ChildProcess>(bin, std::vector<std::string>{}, std::move(e));
+    auto port = p->wait_for_port(180s);
+    if (port) {
+      url = "http://127.0.0.1:" + std::to_string(*port);
+    } else if (error_.empty()) {
+      error_ = bin + " did not start:\n" + p->output().substr(0, 4000);
+    }
+  };
+  redis_.push_back(std::make_unique<PrivateRedis>());
+  const auto& core = *redis_.back();
+  if (!core.ready()) {
+    error_ = "redis-server did not start";
+    return;
+  }
+  auto id_env = env(core);
+  id_env["TONGBAN_IDENTITY_ADMIN_PASSWORD"] = kAdminPassword;
+  id_env["TONGBAN_IDENTITY_ARGON2_MEM_KIB"] = "8192";
+  id_env["TONGBAN_IDENTITY_ARGON2_OPS"] = "1";
+  start(identity_, options_.binaries.identity, id_env, identity_url_);
+  if (!error_.empty()) return;
+  const auto jwks = identity_url_ + "/.well-known/jwks.json";
+  if (!options_.binaries.catalog.empty()) {
+    auto e = env(core);
+    e["TONGBAN_JWKS_URL"] = jwks;
+    e["TONGBAN_CATALOG_SEED"] = "true";
+    e["TONGBAN_CATALOG_SEED_CITIES"] = std::to_string(options_.catalog_seed_cities);
+    start(catalog_, options_.binaries.catalog, e, catalog_url_);
+  }
+  if (!options_.binaries.datahub.empty()) {
+    auto e = env(core);
+    e["TONGBAN_JWKS_URL"] = jwks;
+    start(datahub_, options_.binaries.datahub, e, datahub_url_);
+  }
+  const auto suffix = ids::random_hex(4);
+  for (const auto& spec : options_.nodes) {
+    redis_.push_back(std::make_unique<PrivateRedis>());
+    auto e = env(*redis_.back());
+    e["TONGBAN_JWKS_URL"] = jwks;
+    e["TONGBAN_DELEGATION_NODE"] = spec.name + "-" + suffix;
+    e["TONGBAN_DELEGATION_CITIES"] = spec.cities;
+    e["TONGBAN_DELEGATION_DATAHUB_URL"] = datahub_url_;
+    e["TONGBAN_DELEGATION_CATALOG_URL"] = catalog_url_;
+    for (const auto& [k, v] : options_.node_env) e[k] = v;
+    nodes_.emplace_back();
+    node_urls_.emplace_back();
+    start(nodes_.back(), options_.binaries.delegation, e, node_urls_.back());
+  }
+}
+
+Stack::~Stack() {
+  // Nodes first: they hold consumer groups and call the others.
+  nodes_.clear();
+  datahub_.reset();
+  catalog_.reset();
+  identity_.reset();
+}
+
+std::string Stack::login(const std::string& type, const std::string& login,
+                         const std::string& password) {
+  http::Client c;
+  auto r = c.post_json(identity_url_ + "/v1/sessions",
+                       json::serialize(json::object{
+                           {"subject_type", type}, {"login", login}, {"password", password}}));
+  return r && r->status == 200 ? member(r->body, "access_token") : "";
+}
+
+std::string Stack::admin_token() {
+  if (admin_token_.empty()) admin_token_ = login("staff", "admin", kAdminPassword);
+  return admin_token_;
+}
+
+std::string Stack::staff(const std::string& city, const std::string& role,
+                         const std::string& department) {
+  const auto name = role + "-" + ids::random_hex(5);
+  http::Client c;
+  auto r = c.post_json(identity_url_ + "/v1/staff",
+                       json::serialize(json::object{{"login", name},
+                                                    {"name", name},
+                                                    {"city", city},
+                                                    {"department", department},
+                                                    {"roles", json::array{json::value(role)}},
+                                                    {"password", kPassword}}),
+                       {{"Authorization", "Bearer " + admin_token()}});
+  if (!r || r->status != 201) return "";
+  return login("staff", name, kPassword);
+}
+
+std::pair<std::string, std::string> Stack::citizen(const std::string& city) {
+  const auto number = fresh_id_number(city);
+  http::Client c;
+  auto r = c.post_json(identity_url_ + "/v1/citizens",
+                       json::serialize(json::object{{"id_number", number},
+                                                    {"name", "李华"},
+                                                    {"household_city", city},
+                                                    {"phone", "13900139000"},
+                                                    {"password", kPassword}}));
+  if (!r || r->status != 201) return {};
+  return {member(r->body, "id"), login("citizen", number, kPassword)};
+}
+
+void Stack::stop_catalog() { catalog_.reset(); }
+void Stack::stop_datahub() { datahub_.reset(); }
+
+std::string Stack::outputs(std::size_t max_bytes_each) const {
+  std::string out;
+  auto add = [&](const char* name, const std::unique_ptr<ChildProcess>& p) {
+    if (p) out += std::string("---- ") + name + "\n" + p->output().substr(0, max_bytes_each) + "\n";
+  };
+  add("identity", identity_);
+  add("catalog", catalog_);
+  add("datahub", datahub_);
+  for (const auto& n : nodes_) add("delegation", n);
+  return out;
+}
+
+}  // namespace tongban::testing
