@@ -48,6 +48,7 @@ void Stats::merge(const Stats& o) {
   counters.merge(o.counters);
   requests.merge(o.requests);
   send_lag.merge(o.send_lag);
+  start_lag.merge(o.start_lag);
   for (const auto& [k, v] : o.operations) operations[k].merge(v);
   for (const auto& [k, v] : o.endpoints) endpoints[k].merge(v);
   for (const auto& [k, v] : o.spans) spans[k].merge(v);
@@ -212,6 +213,7 @@ void Worker::start_flow(const Operation& op, std::uint64_t index, Nanos due, boo
   ++in_flight_;
   if (measured) {
     ++stats_.counters.started;
+    if (config_.mode == Mode::open) stats_.start_lag.record(to_micros(loop_.now() - due));
   } else {
     ++stats_.counters.warmup_flows;
   }
@@ -291,13 +293,16 @@ void Worker::on_result(Flow* f, HttpResult&& r) {
       const int status = r.outcome == HttpResult::Outcome::response ? r.status : 0;
       stats_.add_error(ErrorKey{endpoint, status, kind}, verdict.message);
     }
-    bool late = false;
     if (first_request && r.sent_at >= 0) {
       const Nanos lag = r.sent_at - f->intended;
       stats_.send_lag.record(to_micros(lag));
-      late = lag > config_.late_threshold;
-      if (late) ++stats_.counters.late;
+      if (lag > config_.late_threshold) ++stats_.counters.late;
     }
+  }
+  if (!f->once) {
+    // The progress line shows the warm-up too; the statistics do not.
+    const bool late =
+        first_request && r.sent_at >= 0 && r.sent_at - f->intended > config_.late_threshold;
     std::lock_guard lock(interval_mu_);
     ++interval_.done;
     if (error) ++interval_.errors;

@@ -111,8 +111,10 @@ struct Counters {
 
 struct Stats {
   Counters counters;
-  Entry requests;      // every measured request
-  Histogram send_lag;  // first requests: actual send - intended start
+  Entry requests;       // every measured request
+  Histogram send_lag;   // first requests: actual send - intended start
+  Histogram start_lag;  // arrivals: when the worker started the flow - intended start; the
+                        // generator's own delay (CPU, or the in-flight limit)
   std::map<std::string, Entry> operations;
   std::map<std::string, Entry> endpoints;
   std::map<std::string, Histogram> spans;  // "operation/span", corrected
