@@ -100,7 +100,7 @@ int finish(Report& report, const std::vector<std::string>& slos, const std::stri
            const std::vector<SecondRow>* series) {
   if (auto ok = evaluate_slos(report, slos); !ok) return usage(ok.error().message);
   std::fputs(text_summary(report).c_str(), stderr);
-  std::puts(boost::json::serialize(to_json(report)).c_str());
+  std::puts(summary_text(report, false).c_str());
   std::fflush(stdout);
   if (!out_dir.empty()) {
     if (const int rc = write_outputs(out_dir, report, series); rc != 0) return rc;

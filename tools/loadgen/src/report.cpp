@@ -2,6 +2,7 @@
 
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
+#include <charconv>
 #include <cmath>
 #include <cstdio>
 
@@ -210,6 +211,77 @@ json::object to_json(const Report& r) {
       {"slo", std::move(slos)},
       {"passed", r.passed()},
   };
+}
+
+std::string reformat_json(std::string_view in, bool pretty) {
+  std::string out;
+  out.reserve(in.size() + in.size() / 4);
+  int depth = 0;
+  const auto newline = [&] {
+    if (!pretty) return;
+    out += '\n';
+    out.append(static_cast<std::size_t>(depth) * 2, ' ');
+  };
+  for (std::size_t i = 0; i < in.size(); ++i) {
+    const char c = in[i];
+    if (c == '"') {  // copy a string verbatim, escapes included
+      const std::size_t start = i++;
+      while (i < in.size() && in[i] != '"') i += in[i] == '\\' ? 2 : 1;
+      out.append(in.substr(start, i - start + 1));
+      continue;
+    }
+    if (c == '-' || (c >= '0' && c <= '9')) {
+      std::size_t end = i;
+      while (end < in.size() &&
+             std::string_view("+-.0123456789eE").find(in[end]) != std::string_view::npos) {
+        ++end;
+      }
+      const auto token = in.substr(i, end - i);
+      if (token.find_first_of("eE") != std::string_view::npos) {
+        double v = 0;
+        std::from_chars(token.data(), token.data() + token.size(), v);
+        char buf[64];
+        // Plain decimal where it stays short; exponent form only for extreme magnitudes.
+        auto r = (std::abs(v) >= 1e-6 && std::abs(v) < 1e15)
+                     ? std::to_chars(buf, buf + sizeof buf, v, std::chars_format::fixed)
+                     : std::to_chars(buf, buf + sizeof buf, v);
+        out.append(buf, r.ptr);
+      } else {
+        out.append(token);
+      }
+      i = end - 1;
+      continue;
+    }
+    switch (c) {
+      case '{':
+      case '[':
+        out += c;
+        ++depth;
+        newline();
+        break;
+      case '}':
+      case ']':
+        --depth;
+        newline();
+        out += c;
+        break;
+      case ',':
+        out += c;
+        newline();
+        break;
+      case ':':
+        out += pretty ? ": " : ":";
+        break;
+      default:
+        out += c;
+    }
+  }
+  if (pretty) out += '\n';
+  return out;
+}
+
+std::string summary_text(const Report& report, bool pretty) {
+  return reformat_json(json::serialize(to_json(report)), pretty);
 }
 
 Result<Report> report_from_json(std::string_view text) {

@@ -72,6 +72,24 @@ TEST(Report, the_summary_round_trips_through_json_with_its_histograms) {
   EXPECT_FALSE(report_from_json(R"({"schema": "something/v9"})"));
 }
 
+TEST(Report, the_summary_text_has_plain_numbers_and_reads_back) {
+  EXPECT_EQ(reformat_json(R"({"a":3.21E1,"b":"x1E0","c":[1,2.5E-1],"d":-4E0})", false),
+            R"({"a":32.1,"b":"x1E0","c":[1,0.25],"d":-4})");
+  EXPECT_EQ(reformat_json(R"({"a":{"b":[1,2]}})", true),
+            "{\n  \"a\": {\n    \"b\": [\n      1,\n      2\n    ]\n  }\n}\n");
+  auto r = sample(2000);
+  for (const bool pretty : {true, false}) {
+    const auto text = summary_text(r, pretty);
+    const auto at = text.find("\"mean_ms\":");
+    ASSERT_NE(at, std::string::npos);
+    const auto value = text.substr(at, text.find(',', at) - at);
+    EXPECT_EQ(value.find('E'), std::string::npos) << value;
+    auto back = report_from_json(text);
+    ASSERT_TRUE(back) << back.error().message;
+    EXPECT_EQ(back->stats.requests.corrected.count(), 1000);
+  }
+}
+
 TEST(Report, merging_instances_adds_counts_and_histograms) {
   auto a = sample(1000, "0/2");
   auto b = sample(3000, "1/2");

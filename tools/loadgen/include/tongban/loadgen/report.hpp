@@ -71,6 +71,10 @@ struct Report {
 };
 
 boost::json::object to_json(const Report& report);
+// The summary as text: numbers in plain decimal (Boost.JSON writes 32.1 as 3.21E1), and
+// indented when `pretty` (summary.json) or on one line (stdout, log collectors).
+std::string summary_text(const Report& report, bool pretty);
+std::string reformat_json(std::string_view json, bool pretty);
 Result<Report> report_from_json(std::string_view text);
 // Several instances' summaries of one run: counts and histograms add up, durations and
 // rates are the run's (instances ran side by side), warnings are kept.
