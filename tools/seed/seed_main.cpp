@@ -5,6 +5,9 @@
 //
 //   tongban-seed [--identity URL] [--admin-login L] [--admin-password P]
 //                [--staff-password P] [--cities N]
+//                [--catalog URL --delegation URL --datahub URL [--pairs N]]
+// With the last three: agreements signed between the pairs of cities with the largest
+// migrant flows, and a resource directory for the largest cities (seed_platform.hpp).
 #include <boost/json/object.hpp>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
@@ -14,6 +17,7 @@
 #include <string_view>
 #include <vector>
 
+#include "seed_platform.hpp"
 #include "tongban/cities/cities.hpp"
 #include "tongban/http/client.hpp"
 
@@ -27,6 +31,8 @@ struct Options {
   std::string admin_password;
   std::string staff_password = "Demo-Staff-2026";
   std::size_t cities = 0;  // 0: all
+  std::string catalog, delegation, datahub;
+  std::size_t pairs = 200;
 };
 
 const char* env_or(const char* name, const char* fallback) {
@@ -37,7 +43,8 @@ const char* env_or(const char* name, const char* fallback) {
 int usage() {
   std::fprintf(stderr,
                "usage: tongban-seed [--identity URL] [--admin-login L] [--admin-password P]\n"
-               "                    [--staff-password P] [--cities N]\n");
+               "                    [--staff-password P] [--cities N]\n"
+               "                    [--catalog URL --delegation URL --datahub URL [--pairs N]]\n");
   return 2;
 }
 
@@ -60,6 +67,14 @@ int main(int argc, char** argv) {
       o.staff_password = v;
     else if (a == "--cities")
       o.cities = static_cast<std::size_t>(std::stoul(v));
+    else if (a == "--catalog")
+      o.catalog = v;
+    else if (a == "--delegation")
+      o.delegation = v;
+    else if (a == "--datahub")
+      o.datahub = v;
+    else if (a == "--pairs")
+      o.pairs = static_cast<std::size_t>(std::stoul(v));
     else
       return usage();
   }
@@ -117,5 +132,14 @@ int main(int argc, char** argv) {
   }
   std::printf("{\"staff_created\":%d,\"staff_existing\":%d,\"failed\":%d}\n", created, existing,
               failed);
+  if (!o.catalog.empty() && !o.delegation.empty() && !o.datahub.empty()) {
+    auto counts =
+        seed::seed_platform(client, seed::PlatformSeed{o.identity, o.catalog, o.delegation,
+                                                       o.datahub, o.staff_password, o.pairs});
+    std::printf(
+        "{\"agreements_signed\":%d,\"agreements_existing\":%d,\"resources\":%d,\"failed\":%d}\n",
+        counts.agreements_signed, counts.agreements_existing, counts.resources, counts.failed);
+    failed += counts.failed;
+  }
   return failed == 0 ? 0 : 1;
 }
