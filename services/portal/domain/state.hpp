@@ -1,0 +1,224 @@
+// The portal's fold of the platform's events (SPEC §3.5): what the indicators need from
+// agreements, cases, catalog items, data calls and e-licences, kept as records that merge
+// idempotently and in any order, so a duplicated, redelivered or late event never changes
+// the numbers and a rebuild from the topics yields the same state as the live fold.
+#pragma once
+
+#include <boost/json/object.hpp>
+#include <compare>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "domain/case_state.hpp"
+#include "domain/window.hpp"
+#include "tongban/core/clock.hpp"
+#include "tongban/core/result.hpp"
+
+namespace tongban::portal {
+
+// One event as the consumer decoded it from its CloudEvents envelope (docs/events).
+struct Event {
+  std::string id;
+  std::string type;          // "tongban.delegation.case_forwarded.v1"
+  Clock::time_point time{};  // the envelope's time: used only where data has no time of its own
+  boost::json::object data;
+};
+
+// An agreement between two cities as of its newest revision (the delegation service bumps
+// the revision with every change; the event carries the whole agreement).
+struct AgreementFact {
+  std::int64_t revision = 0;
+  std::string city_a;  // city_a < city_b
+  std::string city_b;
+  std::string status;  // the agreement's: PROPOSED, ACTIVE, DECLINED, SUSPENDED, TERMINATED
+  // The governing version: the latest countersigned one (ACTIVE, SUSPENDED or TERMINATED);
+  // 0 while none was countersigned.
+  std::int64_t version = 0;
+  std::vector<std::string> items;  // base items it covers, sorted
+  Clock::time_point valid_from{};
+  Clock::time_point valid_until{};  // exclusive
+  // The first countersignature of any version: since when the pair has had an agreement.
+  std::optional<Clock::time_point> signed_at;
+  auto operator<=>(const AgreementFact&) const = default;
+};
+
+// In force at `now`, by delegation's rule (in_force): ACTIVE, governing version within
+// valid_from <= now < valid_until.
+bool in_force(const AgreementFact& a, Clock::time_point now);
+
+// One line of a case's timeline, as its event reported it.
+struct Transition {
+  delegation::CaseState state = delegation::CaseState::submitted;  // the state after it
+  std::string action;  // "receive", ..., or the marks "rate" and "overdue:<stage>"
+  Clock::time_point at{};
+  std::string city;        // the actor's city ("" for the system)
+  std::string department;  // the actor's department
+  std::string reason;      // kept for reject and deny only (the refusal reasons indicator)
+  auto operator<=>(const Transition&) const = default;
+};
+// Marks take a version but move no state: a rating, an overdue stage recorded.
+bool is_mark(const Transition& t);
+
+struct CaseRating {
+  std::string grade;   // good, poor
+  std::string reason;  // the poor reason, empty for good
+  Clock::time_point rated_at{};
+  auto operator<=>(const CaseRating&) const = default;
+};
+
+// What the newest version of a case says about it.
+struct CaseSnapshot {
+  delegation::CaseState state = delegation::CaseState::submitted;
+  std::string receiving_city;  // 收件地
+  std::string accepting_city;  // 受理地
+  std::string item_code;
+  std::string agreement_id;
+  std::string delivery;
+  int accept_limit_days = 0;
+  int decide_limit_days = 0;
+  int exempted = 0;   // materials held as e-licences, not submitted again
+  int uploaded = 0;   // materials uploaded that were not exempted
+  int redundant = 0;  // materials uploaded although exempted
+  std::optional<Clock::time_point> submitted_at;
+  std::optional<Clock::time_point> stage_started_at;
+  std::optional<CaseRating> rating;
+  auto operator<=>(const CaseSnapshot&) const = default;
+};
+
+// A case: the snapshot of the highest version seen (an older version arriving later never
+// moves it back), and every transition seen by version (a late older event still adds its
+// fact, e.g. when the case was forwarded).
+struct CaseFact {
+  std::int64_t version = 0;
+  CaseSnapshot snapshot;
+  std::map<std::int64_t, Transition> timeline;
+  friend bool operator==(const CaseFact&, const CaseFact&) = default;
+};
+
+// A base item of the catalog, as of its newest published version.
+struct ItemFact {
+  std::int64_t version = 0;  // newest published version, 0 when only a withdrawal was seen
+  std::string name_zh;
+  std::string online_level;  // full, partial, none
+  std::string visit_level;   // zero, once (at most one visit), multiple
+  bool cross_city_eligible = false;
+  std::int64_t withdrawn_version = 0;  // newest version withdrawn; withdrawn when >= version
+  auto operator<=>(const ItemFact&) const = default;
+};
+
+// A city's implementation of an item: who handles it there (supervision by department).
+struct ImplementationFact {
+  std::int64_t version = 0;
+  std::string department;
+  auto operator<=>(const ImplementationFact&) const = default;
+};
+
+// Data calls are counted, not kept: one counter per day and who called what with which
+// decision.
+struct CallKey {
+  Day day{};
+  bool allowed = false;
+  std::string resource;
+  std::string owner_city;
+  std::string consumer_city;
+  std::string consumer_department;
+  auto operator<=>(const CallKey&) const = default;
+};
+
+// The audit sequence numbers of the calls counted, as closed intervals: a call is counted
+// once however often its event arrives, and the set stays a handful of intervals because
+// datahub numbers every call 1, 2, 3, ...
+class SeqSet {
+ public:
+  bool contains(std::int64_t n) const;
+  // False when already present.
+  bool insert(std::int64_t n);
+  // Adds [first, last]; the store reads intervals back with it.
+  void insert_range(std::int64_t first, std::int64_t last);
+  const std::map<std::int64_t, std::int64_t>& intervals() const { return ranges_; }
+  std::int64_t size() const;
+  friend bool operator==(const SeqSet&, const SeqSet&) = default;
+
+ private:
+  std::map<std::int64_t, std::int64_t> ranges_;  // first -> last, disjoint, not adjacent
+};
+
+struct LicenceFact {
+  Clock::time_point issued_at{};
+  std::string issuer_city;
+  bool from_case = false;  // the result of an approved case
+  auto operator<=>(const LicenceFact&) const = default;
+};
+
+struct State {
+  std::map<std::string, AgreementFact> agreements;            // by agreement id
+  std::map<std::string, CaseFact> cases;                      // by case id
+  std::map<std::string, ItemFact> items;                      // by base item code
+  std::map<std::string, ImplementationFact> implementations;  // by implementation_key()
+  std::map<CallKey, std::int64_t> calls;
+  SeqSet call_seqs;
+  std::map<std::string, LicenceFact> licences;  // by licence id
+  friend bool operator==(const State&, const State&) = default;
+};
+
+std::string implementation_key(std::string_view item_code,
+                               std::string_view city);  // "PS-0001|320100"
+// A call counter's key as text, a JSON array:
+// ["2026-03-02","allowed","<resource>","<owner city>","<consumer city>","<department>"].
+std::string call_key_text(const CallKey& k);
+Result<CallKey> parse_call_key(std::string_view text);
+
+// The records of the state, each stored under its own key (state_json.hpp).
+enum class RecordKind : std::uint8_t {
+  agreement,       // key: agreement id
+  case_record,     // key: case id
+  item,            // key: item code
+  implementation,  // key: implementation_key
+  call,            // key: call_key_text
+  call_seqs,       // key: "" (one record)
+  licence,         // key: licence id
+};
+std::string_view to_string(RecordKind k);  // agreement, case, item, implementation, call, ...
+std::optional<RecordKind> parse_record_kind(std::string_view text);
+
+struct RecordKey {
+  RecordKind kind = RecordKind::agreement;
+  std::string key;
+  auto operator<=>(const RecordKey&) const = default;
+};
+
+// The event types the portal folds; everything else is `other` (ignored).
+enum class EventKind : std::uint8_t {
+  agreement,                 // tongban.delegation.agreement_<change>.v1
+  case_event,                // tongban.delegation.case_<state|rated|overdue>.v1
+  item_published,            // tongban.catalog.item_published.v1
+  item_withdrawn,            // tongban.catalog.item_withdrawn.v1
+  implementation_published,  // tongban.catalog.implementation_published.v1
+  data_called,               // tongban.datahub.data_called.v1
+  licence_issued,            // tongban.datahub.licence_issued.v1
+  other,
+};
+EventKind classify(std::string_view type);
+
+struct Applied {
+  bool ignored = false;            // not an event the portal folds
+  bool changed = false;            // false: a duplicate or superseded: nothing to write
+  std::vector<RecordKey> touched;  // the records to write back (empty unless changed)
+};
+
+// Folds one event into `state`. Idempotent (applying an event twice changes nothing) and
+// order-tolerant (any order of a set of events gives the same state). A malformed event is
+// Errc::invalid_argument naming the field (`data.case_id`) and the rule (`required`, `type`,
+// `range`, `enum`, `date_time`, `unknown_city`, `same_city`) and leaves `state` untouched;
+// the consumer dead-letters it.
+Result<Applied> apply(State& state, const Event& event);
+
+// apply() over `events` in order, from `state`: the fold as a value, for rebuilds and tests.
+Result<State> fold(State state, std::span<const Event> events);
+
+}  // namespace tongban::portal
