@@ -53,6 +53,7 @@ void Stats::merge(const Stats& o) {
   for (const auto& [k, v] : o.endpoints) endpoints[k].merge(v);
   for (const auto& [k, v] : o.spans) spans[k].merge(v);
   for (const auto& [k, v] : o.errors) add_error(k, v.sample, v.count);
+  last_done = std::max(last_done, o.last_done);
 }
 
 void Stats::add_error(ErrorKey key, std::string_view message, std::int64_t n) {
@@ -268,6 +269,10 @@ void Worker::on_result(Flow* f, HttpResult&& r) {
       kind = verdict.message.starts_with("status ") ? "status" : "assertion";
     }
   }
+  if (verdict.kind == Verdict::Kind::retry && !step.poll) {
+    verdict = {Verdict::Kind::fail, "the check asked for a retry but the step does not poll"};
+    kind = "assertion";
+  }
   if (verdict.kind == Verdict::Kind::retry && r.done_at - f->poll_started >= step.poll->timeout) {
     verdict = {Verdict::Kind::fail, "condition not met within the poll timeout"};
     kind = "poll_timeout";
@@ -288,6 +293,7 @@ void Worker::on_result(Flow* f, HttpResult&& r) {
       e->uncorrected.record(to_micros(uncorrected));
     }
     ++stats_.counters.requests;
+    stats_.last_done = std::max(stats_.last_done, r.done_at);
     if (error) {
       ++stats_.counters.request_errors;
       const int status = r.outcome == HttpResult::Outcome::response ? r.status : 0;

@@ -117,8 +117,11 @@ double Report::error_rate() const {
   return static_cast<double>(c.request_errors + c.dropped) / denominator;
 }
 
+double Report::throughput_seconds() const { return std::max(info.duration_s, info.active_s); }
+
 double Report::requests_per_second() const {
-  return info.duration_s > 0 ? static_cast<double>(stats.counters.requests) / info.duration_s : 0;
+  const double d = throughput_seconds();
+  return d > 0 ? static_cast<double>(stats.counters.requests) / d : 0;
 }
 
 bool Report::passed() const {
@@ -157,7 +160,7 @@ json::object to_json(const Report& r) {
                                 {"actual", num(s.actual)},
                                 {"message", s.message}});
   }
-  const double d = r.info.duration_s;
+  const double d = r.throughput_seconds();
   const auto per_s = [d](std::int64_t n) {
     return num(d > 0 ? round3(static_cast<double>(n) / d) : 0.0);
   };
@@ -170,6 +173,7 @@ json::object to_json(const Report& r) {
                            {"stages", std::move(stages)},
                            {"warmup_s", num(r.info.warmup_s)},
                            {"duration_s", num(r.info.duration_s)},
+                           {"active_s", num(round3(r.info.active_s))},
                            {"seed", r.info.seed},
                            {"instance", r.info.instance},
                            {"instances", r.info.instances},
@@ -311,6 +315,7 @@ Result<Report> report_from_json(std::string_view text) {
   }
   r.info.warmup_s = num_or(run, "warmup_s");
   r.info.duration_s = num_or(run, "duration_s");
+  r.info.active_s = num_or(run, "active_s");
   r.info.seed = static_cast<std::uint64_t>(num_or(run, "seed", 1));
   r.info.instance = str_or(run, "instance", "0/1");
   r.info.instances = static_cast<int>(int_or(run, "instances", 1));
@@ -403,6 +408,7 @@ Result<Report> merge_reports(std::vector<Report> reports) {
     out.info.connections += r.info.connections;
     out.info.vus += r.info.vus;
     out.info.duration_s = std::max(out.info.duration_s, r.info.duration_s);
+    out.info.active_s = std::max(out.info.active_s, r.info.active_s);
     out.saturation.cpu_percent_max =
         std::max(out.saturation.cpu_percent_max, r.saturation.cpu_percent_max);
     out.saturation.cpu_percent_mean += r.saturation.cpu_percent_mean;
@@ -534,12 +540,13 @@ std::string text_summary(const Report& r) {
   char line[512];
   const auto& c = r.stats.counters;
   std::snprintf(line, sizeof line,
-                "scenario %s: %.1f s measured, %lld requests (%.1f/s), %lld flows ok, %lld "
-                "failed, %lld dropped, error rate %.3f%%, late sends %lld\n",
-                r.info.scenario.c_str(), r.info.duration_s, static_cast<long long>(c.requests),
-                r.requests_per_second(), static_cast<long long>(c.ok),
-                static_cast<long long>(c.failed), static_cast<long long>(c.dropped),
-                r.error_rate() * 100, static_cast<long long>(c.late));
+                "scenario %s: %.1f s measured (active %.1f s), %lld requests (%.1f/s), %lld flows "
+                "ok, %lld failed, %lld dropped, error rate %.3f%%, late sends %lld\n",
+                r.info.scenario.c_str(), r.info.duration_s, r.info.active_s,
+                static_cast<long long>(c.requests), r.requests_per_second(),
+                static_cast<long long>(c.ok), static_cast<long long>(c.failed),
+                static_cast<long long>(c.dropped), r.error_rate() * 100,
+                static_cast<long long>(c.late));
   out += line;
   const auto row = [&](const std::string& name, const Histogram& h, const char* view) {
     std::snprintf(

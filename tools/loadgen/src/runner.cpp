@@ -263,6 +263,8 @@ Result<Report> run_load(const RunOptions& o, const Scenario& scenario,
     lane.transport.reset();
     lane.loop.reset();
   }
+  report.info.active_s =
+      static_cast<double>(std::max<Nanos>(0, report.stats.last_done - plan->warmup())) / 1e9;
   report.saturation = assess_saturation(series, report.stats, threads);
   return report;
 }

@@ -119,6 +119,7 @@ struct Stats {
   std::map<std::string, Entry> endpoints;
   std::map<std::string, Histogram> spans;  // "operation/span", corrected
   std::map<ErrorKey, ErrorCount> errors;
+  Nanos last_done = 0;  // when the last measured request completed (run time)
   void merge(const Stats& o);
   void add_error(ErrorKey key, std::string_view message, std::int64_t n = 1);
 };

@@ -25,7 +25,8 @@ struct RunInfo {
   std::string arrivals = "constant";
   std::vector<std::string> stages;  // format_stage texts
   double warmup_s = 0;
-  double duration_s = 0;  // the measured part
+  double duration_s = 0;  // the measured part, as planned
+  double active_s = 0;    // from the measured part's start to the last measured response
   std::uint64_t seed = 1;
   std::string instance = "0/1";
   int instances = 1;  // how many summaries were merged into this one
@@ -67,7 +68,10 @@ struct Report {
 
   bool passed() const;
   double error_rate() const;  // (request errors + dropped) / (requests + dropped)
+  // Over the longer of the planned duration and the active time: a run that fell behind
+  // and finished late does not claim the offered rate.
   double requests_per_second() const;
+  double throughput_seconds() const;
 };
 
 boost::json::object to_json(const Report& report);
