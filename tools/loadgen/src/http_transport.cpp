@@ -315,8 +315,10 @@ void Connection::complete() {
   HttpResult r;
   r.outcome = HttpResult::Outcome::response;
   r.status = static_cast<int>(msg.result_int());
-  r.headers.reserve(8);
-  for (const auto& f : msg) r.headers.emplace_back(f.name_string(), f.value());
+  if (pool_.options().keep_headers) {
+    r.headers.reserve(8);
+    for (const auto& f : msg) r.headers.emplace_back(f.name_string(), f.value());
+  }
   r.body = std::move(msg.body());
   r.sent_at = sent_at_;
   const bool keep_alive = msg.keep_alive();

@@ -120,6 +120,11 @@ Result<Report> run_load(const RunOptions& o, const Scenario& scenario,
   topts.connect_timeout = o.connect_timeout;
   topts.request_timeout = timeout;
   topts.extra_headers = o.extra_headers;
+  topts.keep_headers = false;
+  for (const auto& op : scenario.operations) {
+    for (const auto& st : op.steps) topts.keep_headers = topts.keep_headers || st->reads_headers;
+  }
+  if (scenario.setup) topts.keep_headers = true;  // its transport is separate, but cheap
 
   // Setup: once, on this thread, before the clock of the run starts.
   Vars globals = scenario.vars;
@@ -184,6 +189,7 @@ Result<Report> run_load(const RunOptions& o, const Scenario& scenario,
     c.max_in_flight = std::max<std::size_t>(1, share(o.max_in_flight, lanes.size(), t));
     c.late_threshold = o.late_threshold;
     c.seed = o.seed;
+    c.alarm_granularity = 50'000;
     const auto offset =
         static_cast<std::uint64_t>(o.instance) + static_cast<std::uint64_t>(o.instances) * t;
     std::optional<Schedule> schedule;

@@ -490,6 +490,7 @@ struct BuildState {
 Result<std::unique_ptr<Step>> build_step(const json::object& o, const std::string& path,
                                          const BuildState& st) {
   auto step = std::make_unique<TemplateStep>();
+  step->reads_headers = false;
   tongban::json::Reader r(o, path);
   auto name = r.string("name", 1, 64);
   if (!name) return fail(name.error());
@@ -571,6 +572,7 @@ Result<std::unique_ptr<Step>> build_step(const json::object& o, const std::strin
     for (const auto& [k, v] : x->get_object()) {
       if (!v.is_string()) return fail(scenario_error(path + ".extract", "string", "a source"));
       step->extract_.push_back(Extractor{std::string(k), std::string(v.get_string())});
+      if (v.get_string().starts_with("header:")) step->reads_headers = true;
     }
   }
   auto think = duration_field(o, "think", path);

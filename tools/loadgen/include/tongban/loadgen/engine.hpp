@@ -60,6 +60,7 @@ struct RunConfig {
   std::size_t max_in_flight = 10000;  // flows; beyond this arrivals wait (and lag)
   Nanos late_threshold = 1'000'000;   // a first request sent later than this is late
   std::uint64_t seed = 1;
+  Nanos alarm_granularity = 0;  // see Worker::arm; the runner uses 50 µs
   // Closed loop: virtual users of this worker, pause between their iterations, and the
   // expected interval for HdrHistogram's correction (0: none).
   int vus = 0;
@@ -189,6 +190,7 @@ class Worker {
   std::vector<Flow*> free_;
   std::vector<std::string> endpoint_names_;  // per operation, per step: "op/step"
   std::vector<std::size_t> endpoint_base_;
+  std::vector<Entry*> endpoint_entries_;  // into stats_.endpoints, filled on first use
   Stats stats_;
   mutable std::mutex interval_mu_;
   Interval interval_;

@@ -39,7 +39,8 @@ struct TransportOptions {
   Nanos request_timeout = 10 * kNanosPerSecond;  // write and whole response
   std::size_t body_limit = 8 << 20;
   std::string user_agent = "tongban-loadgen/0.1";
-  Headers extra_headers;  // sent with every request (--header)
+  Headers extra_headers;     // sent with every request (--header)
+  bool keep_headers = true;  // copy response headers into HttpResult
 };
 
 // `targets` must outlive the transport. Destroy the transport before its loop.

@@ -82,9 +82,10 @@ class Step {
   virtual Verdict check(const InResponse& response, FlowState& flow) const = 0;
 
   std::string name;
-  std::size_t target = 0;    // index into Scenario::targets
-  Nanos think = 0;           // pause after this step, before the next
-  std::optional<Poll> poll;  // repeat while check() says retry
+  std::size_t target = 0;     // index into Scenario::targets
+  Nanos think = 0;            // pause after this step, before the next
+  std::optional<Poll> poll;   // repeat while check() says retry
+  bool reads_headers = true;  // false lets the transport skip copying response headers
 };
 
 struct Span {  // an end-to-end measure inside one operation
