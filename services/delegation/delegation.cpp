@@ -21,9 +21,9 @@ std::string json_string(const boost::json::object& o, std::string_view key) {
   return v && v->is_string() ? std::string(v->get_string()) : std::string();
 }
 
-// Which holder may write a case in `state`: the receiving side before the hand-off, the
-// accepting side after it.
-Holder owner_of(CaseState s) {
+}  // namespace
+
+Holder writer_of(CaseState s) {
   switch (s) {
     case CaseState::submitted:
     case CaseState::received:
@@ -35,7 +35,22 @@ Holder owner_of(CaseState s) {
   }
 }
 
-}  // namespace
+TimelineEntry timeline_entry_from_json(const boost::json::object& o) {
+  TimelineEntry t;
+  if (const auto* v = o.if_contains("version"); v && v->is_number()) {
+    t.version = static_cast<int>(v->to_number<std::int64_t>());
+  }
+  t.action = json_string(o, "action");
+  t.from = json_string(o, "from");
+  t.to = json_string(o, "to");
+  t.actor = json_string(o, "actor");
+  t.actor_city = json_string(o, "actor_city");
+  t.actor_department = json_string(o, "actor_department");
+  t.reason = json_string(o, "reason");
+  (void)parse_rfc3339(json_string(o, "at"), t.at);
+  t.node = json_string(o, "node");
+  return t;
+}
 
 std::string lower(std::string_view s) {
   std::string out(s);
@@ -126,7 +141,7 @@ Result<int> OverdueSweep::run() {
     if (!*loaded) continue;
     const auto& c = **loaded;
     auto stage = stage_of(c.state);
-    const bool owner = c.holder == owner_of(c.state);
+    const bool owner = c.holder == writer_of(c.state);
     if (!stage || to_string(*stage) != stage_name || !owner) continue;
     auto d = deadline_of(c, calendar_);
     if (!d || !overdue(*d, now)) continue;
@@ -233,44 +248,22 @@ Result<void> Delegation::on_case_event(const bus::Envelope& e) {
       if (const auto* tl = d.if_contains("timeline"); tl && tl->is_array()) {
         for (const auto& entry : tl->get_array()) {
           if (!entry.is_object()) continue;
-          const auto& o = entry.get_object();
-          TimelineEntry t;
-          t.version = static_cast<int>(o.at("version").to_number<std::int64_t>());
-          t.action = json_string(o, "action");
-          t.from = json_string(o, "from");
-          t.to = json_string(o, "to");
-          t.actor = json_string(o, "actor");
-          t.actor_city = json_string(o, "actor_city");
-          t.actor_department = json_string(o, "actor_department");
-          t.reason = json_string(o, "reason");
-          (void)parse_rfc3339(json_string(o, "at"), t.at);
-          t.node = json_string(o, "node");
-          w.timeline.push_back(std::move(t));
+          w.timeline.push_back(timeline_entry_from_json(entry.get_object()));
         }
       }
     }
     if (auto dl = deadline_of(w.record, options_.calendar)) {
       w.deadline = std::pair{std::string(to_string(dl->stage)), dl->due};
     }
-  } else if (*local && (*local)->holder != owner_of((*local)->state)) {
+  } else if (*local && (*local)->holder != writer_of((*local)->state)) {
     // A copy this node does not write (the other side's, or its own after the hand-off):
     // kept current from the writer's events.
     if ((*local)->version >= incoming->version) return {};
     w.mode = WriteMode::newer;
     w.record.holder = Holder::mirror;
     if (const auto* te = d.if_contains("timeline_entry"); te && te->is_object()) {
-      const auto& o = te->get_object();
-      TimelineEntry t;
+      auto t = timeline_entry_from_json(te->get_object());
       t.version = incoming->version;
-      t.action = json_string(o, "action");
-      t.from = json_string(o, "from");
-      t.to = json_string(o, "to");
-      t.actor = json_string(o, "actor");
-      t.actor_city = json_string(o, "actor_city");
-      t.actor_department = json_string(o, "actor_department");
-      t.reason = json_string(o, "reason");
-      (void)parse_rfc3339(json_string(o, "at"), t.at);
-      t.node = json_string(o, "node");
       w.timeline.push_back(std::move(t));
     }
   } else {

@@ -48,6 +48,13 @@ class OverdueSweep {
   const Clock& clock_;
 };
 
+// Which side writes a case in `state`: the receiving place before the hand-off, the
+// accepting place after it.
+Holder writer_of(CaseState state);
+
+// A timeline line as an event carries it.
+TimelineEntry timeline_entry_from_json(const boost::json::object& o);
+
 // The deadline of the stage a case is in, if it has a clock.
 std::optional<StageDeadline> deadline_of(const CaseRecord& c, const Calendar& calendar);
 

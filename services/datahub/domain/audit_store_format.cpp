@@ -140,6 +140,22 @@ Result<Checkpoint> parse_checkpoint(std::string_view text) {
   return cp;
 }
 
+boost::json::object to_json(const ChainReport& r) {
+  boost::json::object out{{"intact", r.intact()},
+                          {"entries", r.entries},
+                          {"checkpoints", r.checkpoints},
+                          {"head", {{"seq", r.head.seq}, {"hash", r.head.hash}}},
+                          {"fault", nullptr}};
+  if (r.fault) {
+    out["fault"] = {{"rule", r.fault->rule},
+                    {"field", r.fault_field},
+                    {"position", r.fault->position},
+                    {"seq", r.fault->seq},
+                    {"reason", r.fault->reason}};
+  }
+  return out;
+}
+
 Result<ChainReport> verify_stored_chain(const EntryReader& read,
                                         std::span<const Checkpoint> checkpoints,
                                         const CheckSignature& check,

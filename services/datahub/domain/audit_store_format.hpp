@@ -40,6 +40,10 @@ struct ChainReport {
   bool intact() const { return !fault; }
 };
 
+// {"intact", "entries", "checkpoints", "head": {seq, hash}, "fault": null | {rule, field,
+// position, seq, reason}}: what the verify endpoint and the offline command print.
+boost::json::object to_json(const ChainReport& r);
+
 // Verifies the stored chain from seq 1, `window` entries at a time (memory stays bounded
 // whatever the length), then the checkpoints (each signature, and the entry at its seq
 // has its hash), then `recorded_head` (the head the writer keeps) against the last entry —

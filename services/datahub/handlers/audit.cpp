@@ -25,19 +25,7 @@ void Datahub::add_audit_routes() {
     if (!who->has_any_role({"auditor", "platform_admin"})) return http::problem(auditor_required());
     auto report = audit_.verify();
     if (!report) return http::problem(report.error());
-    boost::json::object out{{"intact", report->intact()},
-                            {"entries", report->entries},
-                            {"checkpoints", report->checkpoints},
-                            {"head", {{"seq", report->head.seq}, {"hash", report->head.hash}}},
-                            {"fault", nullptr}};
-    if (report->fault) {
-      out["fault"] = {{"rule", report->fault->rule},
-                      {"field", report->fault_field},
-                      {"position", report->fault->position},
-                      {"seq", report->fault->seq},
-                      {"reason", report->fault->reason}};
-    }
-    return http::Response::json(200, out);
+    return http::Response::json(200, to_json(*report));
   });
 
   r.post("/v1/audit/checkpoints", [this](http::Request& req) {

@@ -17,6 +17,7 @@
 #include "tongban/http/client.hpp"
 #include "tongban/store/redis.hpp"
 #include "tongban/testing/process.hpp"
+#include "tongban/testing/stack.hpp"
 
 namespace {
 
@@ -37,18 +38,7 @@ constexpr const char* kHangzhou = "330100";
 constexpr const char* kNanjing = "320100";
 constexpr const char* kGuangzhou = "440100";
 
-// GB 11643: a valid 18-character resident ID number registered in `region`.
-std::string fresh_id_number(const std::string& region) {
-  static std::mt19937 gen(std::random_device{}());
-  char body[18];
-  std::snprintf(body, sizeof body, "%s%04u%02u%02u%03u", region.c_str(),
-                static_cast<unsigned>(1960 + gen() % 40), static_cast<unsigned>(1 + gen() % 12),
-                static_cast<unsigned>(1 + gen() % 28), static_cast<unsigned>(gen() % 1000));
-  static constexpr int kWeights[17] = {7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2};
-  int sum = 0;
-  for (int i = 0; i < 17; ++i) sum += (body[i] - '0') * kWeights[i];
-  return std::string(body) + "10X98765432"[sum % 11];
-}
+using tongban::testing::fresh_id_number;
 
 json::object parse(const Response& r) {
   boost::system::error_code ec;

@@ -151,17 +151,6 @@ int main(int argc, char** argv) {
       [&k](std::string_view p, std::string_view s) { return check_checkpoint_signature(k, p, s); },
       head, window);
   if (!report) return usage("read failed: " + report.error().message);
-  boost::json::object out{{"intact", report->intact()},
-                          {"entries", report->entries},
-                          {"checkpoints", report->checkpoints},
-                          {"head", {{"seq", report->head.seq}, {"hash", report->head.hash}}}};
-  if (report->fault) {
-    out["fault"] = {{"rule", report->fault->rule},
-                    {"field", report->fault_field},
-                    {"position", report->fault->position},
-                    {"seq", report->fault->seq},
-                    {"reason", report->fault->reason}};
-  }
-  std::cout << boost::json::serialize(out) << "\n";
+  std::cout << boost::json::serialize(to_json(*report)) << "\n";
   return report->intact() ? 0 : 1;
 }

@@ -43,18 +43,6 @@ std::vector<std::string> string_array(const boost::json::object& o, const char* 
   return out;
 }
 
-Holder owner_of_state(CaseState s) {
-  switch (s) {
-    case CaseState::submitted:
-    case CaseState::received:
-    case CaseState::supplement_requested:
-    case CaseState::pre_examined:
-      return Holder::receiving;
-    default:
-      return Holder::accepting;
-  }
-}
-
 }  // namespace
 
 boost::json::object Delegation::case_view(const CaseRecord& c, const Actor& viewer) const {
@@ -283,7 +271,7 @@ http::Response Delegation::transition(http::Request& req, CaseAction action) {
                          {{"allowed", std::move(allowed)}, {"state", to_string(c.state)}});
   }
   // Then where it may be written: the side that holds it for this state.
-  const Holder owner = owner_of_state(c.state);
+  const Holder owner = writer_of(c.state);
   if (c.holder != owner) {
     if (c.holder == Holder::forwarded && serves(c.accepting_city)) {
       return http::problem(Error{Errc::conflict,
@@ -390,7 +378,7 @@ http::Response Delegation::rate_case(http::Request& req) {
   const auto now = clock_.now();
   auto rating = rate(actor, parties, c.state, c.rating.has_value(), *request, now);
   if (!rating) return http::problem(rating.error());
-  if (c.holder != owner_of_state(c.state)) {
+  if (c.holder != writer_of(c.state)) {
     return http::problem(Error{Errc::conflict, "rate the case at the accepting place's node", "",
                                "wrong_node", false});
   }
