@@ -531,6 +531,14 @@ Saturation assess_saturation(const std::vector<SecondRow>& rows, const Stats& st
                   ms(lag_p99));
     warning += (warning.empty() ? "" : "; ") + std::string(buf);
   }
+  const auto send_p99 = stats.send_lag.value_at_percentile(99);
+  if (stats.send_lag.count() > 0 && send_p99 > 10'000 && lag_p99 <= 10'000) {
+    std::snprintf(buf, sizeof buf,
+                  "first requests waited %.1f ms (p99) for a free connection although the "
+                  "generator kept its schedule: the server is slow, or raise --connections",
+                  ms(send_p99));
+    warning += (warning.empty() ? "" : "; ") + std::string(buf);
+  }
   s.warning = warning;
   return s;
 }

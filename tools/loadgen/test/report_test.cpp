@@ -132,6 +132,8 @@ TEST(Report, a_busy_generator_warns_that_it_may_be_the_bottleneck) {
   EXPECT_DOUBLE_EQ(hot.cpu_percent_max, 97);
   EXPECT_NE(hot.warning.find("bottleneck"), std::string::npos);
   EXPECT_TRUE(assess_saturation(rows, stats, 2).warning.empty());
+  for (int i = 0; i < 100; ++i) stats.send_lag.record(40'000);
+  EXPECT_NE(assess_saturation(rows, stats, 2).warning.find("--connections"), std::string::npos);
   for (int i = 0; i < 100; ++i) stats.start_lag.record(50'000);
   EXPECT_NE(assess_saturation(rows, stats, 2).warning.find("late"), std::string::npos);
 }
