@@ -219,6 +219,7 @@ void Worker::start_flow(const Operation& op, std::uint64_t index, Nanos due, boo
   f->state.index = index;
   f->state.rng = Rng(mix_seed(config_.seed, index));
   f->state.globals = &globals_;
+  for (const auto& [name, t] : op.let) f->state.vars[name] = t.render(f->state);
   ++in_flight_;
   if (measured) {
     ++stats_.counters.started;

@@ -1,5 +1,6 @@
 #include "tongban/loadgen/scenario.hpp"
 
+#include <algorithm>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <boost/url/parse.hpp>
@@ -77,7 +78,7 @@ const std::string* FlowState::find(std::string_view name) const {
 // ---- templates -------------------------------------------------------------------------
 
 struct Template::Piece {
-  enum class Kind { literal, var, integer, pick, hex, uuid, index };
+  enum class Kind { literal, var, integer, pick, hex, uuid, index, city_pair };
   Kind kind = Kind::literal;
   std::string text;  // literal text or variable name
   std::int64_t lo = 0;
@@ -85,6 +86,7 @@ struct Template::Piece {
   std::shared_ptr<const std::vector<std::string>> list;
   bool url = false;
   bool json = false;
+  int part = 0;  // 1: before the first '-', 2: after it (filters first, second)
 };
 
 namespace {
@@ -142,6 +144,25 @@ std::shared_ptr<const std::vector<std::string>> builtin_list(std::string_view na
   return nullptr;
 }
 
+// The 11,935 city pairs by migrant-flow weight: cumulative weights for a binary search.
+struct WeightedPairs {
+  std::vector<double> cumulative;
+  std::vector<std::string> text;  // "320100-330100"
+};
+const WeightedPairs& city_pairs() {
+  static const WeightedPairs pairs = [] {
+    WeightedPairs p;
+    double sum = 0;
+    for (const auto& pair : cities::directory().pairs()) {
+      sum += pair.weight;
+      p.cumulative.push_back(sum);
+      p.text.push_back(pair.a->code + "-" + pair.b->code);
+    }
+    return p;
+  }();
+  return pairs;
+}
+
 }  // namespace
 
 Result<Template> Template::compile(std::string_view text,
@@ -184,9 +205,13 @@ Result<Template> Template::compile(std::string_view text,
         p->url = true;
       } else if (words[0] == "json") {
         p->json = true;
+      } else if (words[0] == "first") {
+        p->part = 1;
+      } else if (words[0] == "second") {
+        p->part = 2;
       } else {
-        return fail(
-            scenario_error("template", "filter", "unknown filter '" + words[0] + "' (url, json)"));
+        return fail(scenario_error("template", "filter",
+                                   "unknown filter '" + words[0] + "' (url, json, first, second)"));
       }
       expr = expr.substr(0, bar);
     }
@@ -237,6 +262,9 @@ Result<Template> Template::compile(std::string_view text,
     } else if (fn == "index") {
       if (auto r = arity(0); !r) return fail(r.error());
       p->kind = Piece::Kind::index;
+    } else if (fn == "city_pair") {
+      if (auto r = arity(0); !r) return fail(r.error());
+      p->kind = Piece::Kind::city_pair;
     } else if (fn == "env") {
       // Resolved once, at load: secrets stay out of scenario files.
       if (auto r = arity(1); !r) return fail(r.error());
@@ -320,6 +348,22 @@ std::string Template::render(FlowState& flow) const {
       case Piece::Kind::index:
         value = std::to_string(flow.index);
         break;
+      case Piece::Kind::city_pair: {
+        const auto& pairs = city_pairs();
+        const double x = flow.rng.unit() * pairs.cumulative.back();
+        auto it = std::upper_bound(pairs.cumulative.begin(), pairs.cumulative.end(), x);
+        if (it == pairs.cumulative.end()) --it;
+        value = pairs.text[static_cast<std::size_t>(it - pairs.cumulative.begin())];
+        break;
+      }
+    }
+    if (p->part != 0) {
+      const auto dash = value.find('-');
+      if (dash == std::string::npos) {
+        if (p->part == 2) value.clear();
+      } else {
+        value = p->part == 1 ? value.substr(0, dash) : value.substr(dash + 1);
+      }
     }
     if (p->url) {
       append_url_encoded(out, value);
@@ -617,6 +661,14 @@ Result<Operation> build_operation(const json::object& o, const std::string& path
       op.weight = w->to_number<double>();
     }
   }
+  if (const auto* let = o.if_contains("let")) {
+    if (!let->is_object()) return fail(scenario_error(path + ".let", "object", "name: template"));
+    for (const auto& [k, v] : let->get_object()) {
+      auto t = Template::compile(json_scalar_text(v), st.data);
+      if (!t) return fail(t.error());
+      op.let.emplace_back(std::string(k), std::move(*t));
+    }
+  }
   auto steps = r.array("steps", 1, 64);
   if (!steps) return fail(steps.error());
   for (std::size_t i = 0; i < (*steps)->size(); ++i) {
@@ -668,6 +720,9 @@ Result<void> check_variables(const Scenario& s) {
         }
       }
     }
+    for (const auto& [let_name, t] : op.let) {
+      if (let_name == name) return true;
+    }
     for (std::size_t i = 0; i < before && i < op.steps.size(); ++i) {
       const auto* ts = dynamic_cast<const TemplateStep*>(op.steps[i].get());
       if (!ts) return true;
@@ -678,6 +733,16 @@ Result<void> check_variables(const Scenario& s) {
     return false;
   };
   const auto check_op = [&](const Operation& op) -> Result<void> {
+    for (std::size_t i = 0; i < op.let.size(); ++i) {
+      for (const auto& name : op.let[i].second.variables()) {
+        bool earlier = false;
+        for (std::size_t j = 0; j < i; ++j) earlier = earlier || op.let[j].first == name;
+        if (!earlier && !provided(op, 0, name)) {
+          return fail(scenario_error(op.name + ".let." + op.let[i].first, "unknown_variable",
+                                     "'" + name + "' is neither a var nor an earlier let"));
+        }
+      }
+    }
     for (std::size_t i = 0; i < op.steps.size(); ++i) {
       const auto* ts = dynamic_cast<const TemplateStep*>(op.steps[i].get());
       if (!ts) continue;

@@ -242,6 +242,30 @@ TEST(Engine, a_poll_that_never_sees_its_condition_fails_as_poll_timeout) {
   EXPECT_EQ(stats.errors.at(ErrorKey{"case/wait", 200, "poll_timeout"}).count, 1);
 }
 
+TEST(Engine, let_values_are_drawn_once_per_flow_and_shared_by_its_steps) {
+  const auto s = scenario_from(R"({"name": "t", "operations": [
+      {"name": "o", "let": {"pair": "{{ city_pair }}"}, "steps": [
+        {"name": "at_a", "path": "/a/{{ pair | first }}"},
+        {"name": "at_b", "path": "/b/{{ pair | second }}/{{ pair }}"}]}]})");
+  const auto run = open_run(20, 1 * kSecond);
+  SimLoop loop;
+  Vars globals;
+  SimTransport t(loop, 2, sim::constant_server(kMs));
+  Worker w(s, globals, run.config, loop, t, Schedule(run.plan, ArrivalProcess::constant, 1));
+  w.start();
+  loop.run();
+  ASSERT_EQ(t.sent_requests.size(), 40u);
+  std::map<std::string, std::string> a_of;  // pair -> the city sent to A
+  for (std::size_t i = 0; i + 1 < t.sent_requests.size(); i += 2) {
+    const auto& a = t.sent_requests[i].path;
+    const auto& b = t.sent_requests[i + 1].path;
+    ASSERT_TRUE(a.starts_with("/a/")) << a;
+    const auto pair = b.substr(b.rfind('/') + 1);
+    EXPECT_EQ(a.substr(3), pair.substr(0, 6));
+    EXPECT_EQ(b.substr(3, 6), pair.substr(7));
+  }
+}
+
 TEST(Engine, operations_are_drawn_by_weight_from_the_seed) {
   const auto s = scenario_from(R"({"name": "t", "operations": [
       {"name": "a", "weight": 9, "steps": [{"name": "s", "path": "/a"}]},

@@ -52,6 +52,34 @@ TEST(Template, a_bad_expression_is_an_error_at_load_not_at_run) {
   EXPECT_EQ(render("{{ env TONGBAN_LOADGEN_TEST_SECRET }}", flow), "s3cret");
 }
 
+TEST(Template, city_pairs_are_drawn_by_migrant_flow_weight) {
+  FlowState flow;
+  flow.rng = Rng(3);
+  std::map<std::string, int> seen;
+  for (int i = 0; i < 20'000; ++i) ++seen[render("{{ city_pair }}", flow)];
+  // The heaviest pairs come up far more often than a uniform draw over 11,935 pairs would
+  // (1.7 in 20,000).
+  int top = 0;
+  for (const auto& [pair, n] : seen) top = std::max(top, n);
+  EXPECT_GT(top, 40);
+  const auto& any = seen.begin()->first;
+  ASSERT_EQ(any.size(), 13u) << any;
+  flow.vars["p"] = "320100-330100";
+  EXPECT_EQ(render("{{ p | first }}/{{ p | second }}", flow), "320100/330100");
+}
+
+TEST(Scenario, let_draws_flow_variables_once_for_all_steps) {
+  auto s = Registry::instance().build(R"({"name": "x", "operations": [
+      {"name": "o", "let": {"pair": "{{ city_pair }}", "from": "{{ pair | first }}"},
+       "steps": [{"name": "s", "path": "/{{ from }}/{{ pair | second }}"}]}]})");
+  ASSERT_TRUE(s) << s.error().message;
+  ASSERT_EQ(s->operations[0].let.size(), 2u);
+  auto bad = Registry::instance().build(R"({"name": "x", "operations": [
+      {"name": "o", "let": {"from": "{{ pair | first }}"}, "steps": [{"name": "s"}]}]})");
+  ASSERT_FALSE(bad);
+  EXPECT_NE(bad.error().message.find("pair"), std::string::npos);
+}
+
 TEST(Scenario, the_builtin_smoke_and_http_scenarios_load) {
   auto smoke = Registry::instance().load("smoke");
   ASSERT_TRUE(smoke) << smoke.error().message;

@@ -94,9 +94,28 @@ struct Span {  // an end-to-end measure inside one operation
   std::size_t to = 0;    // ... to when this step's last attempt completed
 };
 
+// A compiled "{{ ... }}" template (see README.md for the expressions and filters).
+class Template {
+ public:
+  static Result<Template> compile(std::string_view text,
+                                  const std::map<std::string, std::vector<std::string>>& data);
+  std::string render(FlowState& flow) const;
+  bool is_static() const;
+  // Names of the variables the template reads.
+  std::vector<std::string> variables() const;
+
+  struct Piece;
+
+ private:
+  std::vector<std::shared_ptr<const Piece>> pieces_;
+};
+
 struct Operation {
   std::string name;
   double weight = 1;
+  // Flow variables drawn once when a flow starts, in order (a city pair used by several
+  // steps, say); later ones may use earlier ones.
+  std::vector<std::pair<std::string, Template>> let;
   std::vector<std::unique_ptr<Step>> steps;
   std::vector<Span> spans;
 };
@@ -183,21 +202,5 @@ class Registry {
 
 // The http kind: the declarative format of README.md.
 Result<Scenario> build_http_scenario(const boost::json::object& doc);
-
-// A compiled "{{ ... }}" template (see README.md for the expressions and filters).
-class Template {
- public:
-  static Result<Template> compile(std::string_view text,
-                                  const std::map<std::string, std::vector<std::string>>& data);
-  std::string render(FlowState& flow) const;
-  bool is_static() const;
-  // Names of the variables the template reads.
-  std::vector<std::string> variables() const;
-
-  struct Piece;
-
- private:
-  std::vector<std::shared_ptr<const Piece>> pieces_;
-};
 
 }  // namespace tongban::loadgen
