@@ -127,18 +127,21 @@ std::optional<delegation::StageDeadline> deadline_of(const CaseSnapshot& s, Stag
   return *d;
 }
 
-// The open stage of a case still running: its stage and when its clock started.
+// The open stage of a case still running: its stage and when its clock started, by
+// delegation's rule (stage_start: the latest entry into RECEIVED, FORWARDED or ACCEPTED, so
+// pre-examination does not restart the forward clock); the record's stage_started_at only
+// while that transition's event has not arrived.
 std::optional<std::pair<Stage, Clock::time_point>> open_stage(const CaseFact& c) {
   if (delegation::is_terminal(c.snapshot.state)) return std::nullopt;
   const auto stage = delegation::stage_of(c.snapshot.state);
   if (!stage) return std::nullopt;
-  if (c.snapshot.stage_started_at) return std::pair{*stage, *c.snapshot.stage_started_at};
   const auto start_state = delegation::stage_start(*stage);
   for (auto it = c.timeline.rbegin(); it != c.timeline.rend(); ++it) {
     if (!is_mark(it->second) && it->second.state == start_state) {
       return std::pair{*stage, it->second.at};
     }
   }
+  if (c.snapshot.stage_started_at) return std::pair{*stage, *c.snapshot.stage_started_at};
   return std::nullopt;
 }
 
@@ -187,6 +190,9 @@ Collaboration collaboration(const State& state, const std::vector<const CaseView
     ++cases_by_city[s.accepting_city].second;
   }
   const auto total_cases = static_cast<std::int64_t>(submitted.size());
+  // The weights are shares of 1,000,000 rounded in the data file: normalise by their sum.
+  double total_flow = 0;
+  for (const auto& pair : directory.pairs()) total_flow += pair.weight;
 
   // The agreement shown for a pair: the one in force, else the most binding status; the
   // later id (UUIDv7: later created) among equals.
@@ -240,8 +246,8 @@ Collaboration collaboration(const State& state, const std::vector<const CaseView
     p.cases = pc.cases;
     p.cases_received_in_a = pc.received_in_a;
     p.cases_received_in_b = pc.received_in_b;
-    if (total_cases > 0) {
-      p.expected_cases = static_cast<double>(total_cases) * p.flow_weight / 1e6;
+    if (total_cases > 0 && total_flow > 0) {
+      p.expected_cases = static_cast<double>(total_cases) * p.flow_weight / total_flow;
       if (*p.expected_cases > 0) p.flow_ratio = static_cast<double>(p.cases) / *p.expected_cases;
     }
     if (const auto sit = shown.find(key); sit != shown.end()) {
@@ -289,7 +295,7 @@ Collaboration collaboration(const State& state, const std::vector<const CaseView
   net.realised_density = Share{realised_pairs, net.pairs};
   net.paper_share = Share{paper, settled};
   net.realisation = Share{realised, degree};
-  net.flow_covered = flow_connected / 1e6;
+  net.flow_covered = total_flow > 0 ? flow_connected / total_flow : 0;
 
   std::vector<double> x;
   std::vector<double> y;

@@ -45,8 +45,9 @@ struct PairIndicators {
   std::int64_t cases = 0;                 // submitted in the window, either direction
   std::int64_t cases_received_in_a = 0;   // receiving place city_a, accepting city_b
   std::int64_t cases_received_in_b = 0;
-  std::optional<double> expected_cases;  // all cases of the window x flow_weight / 1e6
-  std::optional<double> flow_ratio;      // cases / expected_cases
+  // All cases of the window x this pair's share of the flow (flow_weight / sum of weights).
+  std::optional<double> expected_cases;
+  std::optional<double> flow_ratio;  // cases / expected_cases
 };
 
 struct CityIndicators {
@@ -70,7 +71,7 @@ struct NetworkIndicators {
   Share realised_density;   // connected pairs with a case in the window, of all pairs
   Share paper_share;        // paper agreements of settled connected pairs
   Share realisation;        // sum of realised degrees of sum of degrees
-  double flow_covered = 0;  // share of all migrant flow between connected pairs (0..1)
+  double flow_covered = 0;  // share of all migrant flow that is between connected pairs, 0..1
   std::int64_t cases = 0;   // submitted in the window
   // Spearman's rho of cases in the window against flow weight, over all pairs and over the
   // connected pairs; nullopt when either side is constant (e.g. no cases).

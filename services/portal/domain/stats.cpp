@@ -36,7 +36,7 @@ std::vector<double> average_ranks(std::span<const double> values) {
 }
 
 std::optional<double> spearman(std::span<const double> x, std::span<const double> y) {
-  if (x.size() != y.size() || x.size() < 2) return std::nullopt;
+  if (x.size() != y.size() || x.size() < 3) return std::nullopt;
   const auto rx = average_ranks(x);
   const auto ry = average_ranks(y);
   const double n = static_cast<double>(rx.size());

@@ -34,7 +34,8 @@ struct Mean {
 std::vector<double> average_ranks(std::span<const double> values);
 
 // Spearman's rho: Pearson's correlation of the average ranks. nullopt when the spans differ in
-// length, have fewer than 2 values, or either is constant (no ranking to correlate).
+// length, have fewer than 3 values (two points are always perfectly ranked), or either is
+// constant (no ranking to correlate).
 std::optional<double> spearman(std::span<const double> x, std::span<const double> y);
 
 }  // namespace tongban::portal

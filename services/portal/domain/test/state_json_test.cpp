@@ -1,1 +1,122 @@
+#include "domain/state_json.hpp"
+
 #include <gtest/gtest.h>
+
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+
+#include "test/events.hpp"
+
+namespace tongban::portal {
+namespace {
+
+using namespace test_events;
+
+State sample() {
+  std::vector<Event> events;
+  append(events, AgreementScript("a", "320100", "330100")
+                     .propose({"PS-0001", "HR-0001"}, "2026-01-05T10:00:00.123+08:00")
+                     .countersign("2026-01-06T10:00:00+08:00")
+                     .events());
+  append(events,
+         CaseScript("c1", "320100", "330100", "PS-0001")
+             .materials({"a", "b"}, {"b"})
+             .submit("2026-03-02T09:00:00+08:00")
+             .step("RECEIVED", "receive", "2026-03-02T10:00:00+08:00", "320100", "南京市公安局")
+             .step("FORWARDED", "forward", "2026-03-02T11:00:00+08:00", "320100", "南京市公安局")
+             .step("REJECTED", "reject", "2026-03-03T11:00:00+08:00", "330100", "杭州", "缺件")
+             .events());
+  append(events, CaseScript("c2", "330100", "320100", "PS-0001")
+                     .submit("2026-03-02T09:00:00+08:00")
+                     .step("RECEIVED", "receive", "2026-03-02T10:00:00+08:00")
+                     .step("FORWARDED", "forward", "2026-03-02T11:00:00+08:00")
+                     .step("ACCEPTED", "accept", "2026-03-02T12:00:00+08:00")
+                     .step("APPROVED", "approve", "2026-03-02T13:00:00+08:00")
+                     .step("RESULT_DISPATCHED", "dispatch_result", "2026-03-02T14:00:00+08:00")
+                     .step("COMPLETED", "complete", "2026-03-02T15:00:00+08:00")
+                     .rate("poor", "too_slow", "2026-03-02T16:00:00+08:00")
+                     .events());
+  events.push_back(item_published("PS-0001", 3, "full", "zero"));
+  events.push_back(implementation_published("PS-0001", "330100", 1, "杭州市公安局"));
+  events.push_back(
+      data_called(1, "hukou", "330100", "d|with|bars", "allowed", "2026-03-02T09:00:00+08:00"));
+  events.push_back(data_called(3, "hukou", "330100", "d", "denied", "2026-03-02T09:00:00+08:00"));
+  events.push_back(licence_issued("l1", "330100", "2026-03-02T13:00:00+08:00", "c2"));
+  auto s = fold(State{}, events);
+  EXPECT_TRUE(s.has_value());
+  return *s;
+}
+
+TEST(StateJson, the_whole_state_reads_back_equal) {
+  const auto s = sample();
+  const auto text = boost::json::serialize(to_json(s));
+  auto back = state_from_json(boost::json::parse(text).as_object());
+  ASSERT_TRUE(back.has_value()) << back.error().field << ": " << back.error().message;
+  EXPECT_EQ(*back, s);
+  EXPECT_EQ(boost::json::serialize(to_json(*back)), text);
+}
+
+TEST(StateJson, every_record_reads_back_equal_on_its_own) {
+  const auto s = sample();
+  State back;
+  for (const auto& key : record_keys(s)) {
+    const auto v = record_json(s, key);
+    ASSERT_TRUE(v.has_value()) << to_string(key.kind) << ":" << key.key;
+    const auto reparsed = boost::json::parse(boost::json::serialize(*v));
+    ASSERT_TRUE(load_record(back, key, reparsed).has_value()) << key.key;
+  }
+  EXPECT_EQ(back, s);
+  EXPECT_FALSE(record_json(s, {RecordKind::case_record, "nope"}).has_value());
+}
+
+TEST(StateJson, another_format_is_refused_so_the_service_rebuilds) {
+  auto doc = to_json(sample());
+  doc["format"] = 2;
+  auto r = state_from_json(doc);
+  ASSERT_FALSE(r.has_value());
+  EXPECT_EQ(r.error().rule, "format");
+}
+
+TEST(StateJson, a_damaged_record_names_its_kind_and_key) {
+  State s;
+  auto r = load_record(s, {RecordKind::case_record, "c9"}, boost::json::parse(R"({"state":"X"})"));
+  ASSERT_FALSE(r.has_value());
+  EXPECT_EQ(r.error().field, "case:c9.state");
+  r = load_record(s, {RecordKind::call, "[1,2]"}, 3);
+  ASSERT_FALSE(r.has_value());
+  EXPECT_EQ(r.error().rule, "call_key");
+  r = load_record(s, {RecordKind::call_seqs, ""}, boost::json::parse("[[1]]"));
+  ASSERT_FALSE(r.has_value());
+  EXPECT_EQ(s, State{});
+}
+
+TEST(StateJson, a_call_key_is_unambiguous_text) {
+  const CallKey k{*parse_day("2026-03-02"), true, "res|x", "320100", "330100", "局\"|"};
+  const auto text = call_key_text(k);
+  auto back = parse_call_key(text);
+  ASSERT_TRUE(back.has_value());
+  EXPECT_EQ(*back, k);
+  EXPECT_FALSE(parse_call_key(R"(["2026-03-02","maybe","r","","",""])").has_value());
+}
+
+TEST(SeqSet, keeps_closed_intervals_merging_neighbours) {
+  SeqSet s;
+  EXPECT_TRUE(s.insert(3));
+  EXPECT_TRUE(s.insert(1));
+  EXPECT_FALSE(s.insert(3));
+  EXPECT_EQ(s.intervals().size(), 2u);
+  EXPECT_TRUE(s.insert(2));
+  EXPECT_EQ(s.intervals(), (std::map<std::int64_t, std::int64_t>{{1, 3}}));
+  s.insert_range(10, 20);
+  s.insert_range(5, 12);
+  EXPECT_EQ(s.intervals(), (std::map<std::int64_t, std::int64_t>{{1, 3}, {5, 20}}));
+  s.insert(4);
+  EXPECT_EQ(s.intervals(), (std::map<std::int64_t, std::int64_t>{{1, 20}}));
+  EXPECT_TRUE(s.contains(20));
+  EXPECT_FALSE(s.contains(21));
+  EXPECT_FALSE(s.contains(0));
+  EXPECT_EQ(s.size(), 20);
+}
+
+}  // namespace
+}  // namespace tongban::portal
