@@ -21,8 +21,10 @@ set(source "// Generated from ${IN} by cmake/embed_text.cmake. Do not edit.
 
 ${open}
 std::string_view ${name}() {
-  static constexpr std::string_view kText = R\"${delimiter}(${content})${delimiter}\";
-  return kText;
+  // An array, not a string_view literal: its size is known without a constexpr strlen,
+  // which gives up on large files (a chart library of a megabyte).
+  static constexpr char kText[] = R\"${delimiter}(${content})${delimiter}\";
+  return std::string_view(kText, sizeof kText - 1);
 }
 ${close}")
 if(EXISTS "${OUT}")
