@@ -4,6 +4,7 @@
 //                   [--warmup 5s] [--connections C] [--seed S] [--out DIR] [--slo ...]
 //   tongban-loadgen merge a.json b.json [--out DIR] [--slo ...]
 //   tongban-loadgen scenarios
+//   tongban-loadgen check FILE
 //
 // Exit status: 0 every threshold held, 1 a threshold failed, 2 bad usage or scenario,
 // 3 the run could not happen (no target, setup failed, output not writable).
@@ -35,6 +36,7 @@ constexpr std::string_view kHelp =
   tongban-loadgen run [options]       run a scenario against targets
   tongban-loadgen merge A.json B.json  merge the summaries of instances that shared a rate
   tongban-loadgen scenarios           list the built-in scenarios and scenario kinds
+  tongban-loadgen check FILE|NAME      load a scenario and its thresholds without running it
 
 run options (the scenario's defaults apply where one is not given):
   --scenario NAME|FILE       built-in name or scenario file (default: http)
@@ -117,6 +119,21 @@ int cmd_scenarios() {
   std::printf("scenario kinds (\"kind\" in a scenario file):\n");
   for (const auto& k : r.kinds())
     std::printf("  %-18s %s\n", k.name.c_str(), k.description.c_str());
+  return 0;
+}
+
+int cmd_check(int argc, char** argv) {
+  if (argc != 3) return usage("check: name one scenario file or built-in");
+  auto scenario = Registry::instance().load(argv[2]);
+  if (!scenario) return usage(scenario.error().field + ": " + scenario.error().message);
+  for (const auto& s : scenario->slos) {
+    if (auto ok = parse_slo(s); !ok) return usage(ok.error().message);
+  }
+  std::size_t steps = 0;
+  for (const auto& op : scenario->operations) steps += op.steps.size();
+  std::printf("%s: kind %s, %zu operation(s), %zu step(s), %zu target(s), %zu threshold(s): ok\n",
+              scenario->name.c_str(), scenario->kind.c_str(), scenario->operations.size(), steps,
+              scenario->targets.size(), scenario->slos.size());
   return 0;
 }
 
@@ -280,5 +297,6 @@ int main(int argc, char** argv) {
   if (cmd == "run") return cmd_run(argc, argv);
   if (cmd == "merge") return cmd_merge(argc, argv);
   if (cmd == "scenarios") return cmd_scenarios();
+  if (cmd == "check") return cmd_check(argc, argv);
   return usage("unknown command " + std::string(cmd));
 }

@@ -219,6 +219,12 @@ TEST_F(LoadgenRun, bad_usage_exits_with_two_and_says_why) {
   EXPECT_EQ(run({"run", "--target", base_, "--slo", "p99<fast"}, &output), 2);
   EXPECT_EQ(run({"scenarios"}, &output), 0);
   EXPECT_NE(output.find("smoke"), std::string::npos);
+  EXPECT_EQ(run({"check", "smoke"}, &output), 0) << output;
+  const auto broken = dir_ / "broken.json";
+  std::ofstream(broken) << R"({"name": "b", "operations": [{"name": "o", "steps": [
+      {"name": "s", "path": "/{{ nowhere }}"}]}]})";
+  EXPECT_EQ(run({"check", broken.string()}, &output), 2);
+  EXPECT_NE(output.find("nowhere"), std::string::npos) << output;
 }
 
 }  // namespace
