@@ -57,7 +57,7 @@ class CrossCity : public ::testing::Test {
     tongban::testing::StackOptions o;
     o.kafka = *kafka;
     o.binaries = {TONGBAN_IDENTITY_BIN, TONGBAN_CATALOG_BIN, TONGBAN_DATAHUB_BIN,
-                  TONGBAN_DELEGATION_BIN};
+                  TONGBAN_DELEGATION_BIN, TONGBAN_PORTAL_BIN};
     o.catalog_seed_cities = 3;  // Nanjing, Wuxi, Xuzhou
     o.nodes = {{"a", kNanjing}, {"b", kWuxi}};
     stack_ = new tongban::testing::Stack(std::move(o));
@@ -67,6 +67,7 @@ class CrossCity : public ::testing::Test {
     datahub_url_ = stack_->datahub_url();
     a_ = stack_->node_url(0);
     b_ = stack_->node_url(1);
+    portal_url_ = stack_->portal_url();
   }
   static void TearDownTestSuite() {
     delete stack_;
@@ -159,7 +160,7 @@ class CrossCity : public ::testing::Test {
   }
 
   static inline tongban::testing::Stack* stack_ = nullptr;
-  static inline std::string identity_url_, catalog_url_, datahub_url_, a_, b_;
+  static inline std::string identity_url_, catalog_url_, datahub_url_, a_, b_, portal_url_;
   Client client_;
 };
 
@@ -424,6 +425,75 @@ TEST_F(CrossCity, a_case_crosses_two_nodes_from_submission_to_rating) {
   ASSERT_EQ(page2.at("cases").as_array().size(), 1u);
   EXPECT_EQ(text(page2.at("cases").as_array()[0].at("id")), id);
   EXPECT_TRUE(page2.at("next_cursor").is_null());
+}
+
+// After the life cycle above (same suite, same stack): the portal's indicators show it, a
+// rebuild from the topics gives the same numbers, and the dashboard renders them.
+TEST_F(CrossCity, the_portal_shows_the_flow_and_a_rebuild_agrees) {
+  const auto admin = stack_->admin_token();
+  auto indicators = [&](const std::string& base) {
+    return parse(get(base + "/v1/indicators?window=all", admin));
+  };
+  json::object ind;
+  // The pair Nanjing–Wuxi: connected, with the cases of the test above (at least two).
+  auto pair_of = [](const json::object& doc) -> json::object {
+    for (const auto& p : doc.at("collaboration").at("pairs").as_array()) {
+      if (text(p.at("city_a")) == kNanjing && text(p.at("city_b")) == kWuxi) return p.as_object();
+    }
+    return {};
+  };
+  ASSERT_TRUE(eventually([&] {
+    ind = indicators(portal_url_);
+    const auto p = ind.contains("collaboration") ? pair_of(ind) : json::object{};
+    return !p.empty() && p.at("connected").as_bool() && p.at("cases").to_number<int>() >= 2 &&
+           ind.at("funnel").at("reached").as_object().contains("COMPLETED");
+  })) << json::serialize(ind).substr(0, 4000);
+  const auto pair = pair_of(ind);
+  EXPECT_GE(pair.at("degree").to_number<int>(), 1);
+  EXPECT_GE(pair.at("realised_degree").to_number<int>(), 1);
+  EXPECT_GE(ind.at("capability").at("satisfaction").at("good").to_number<int>(), 1);
+  EXPECT_GE(ind.at("capability").at("reuse").at("exempted").to_number<int>(), 1);
+  // A supervisor of Xuzhou (same province, Jiangsu) sees the pair; one of Guangzhou does not.
+  const auto jiangsu = staff(kXuzhou, "supervisor");
+  EXPECT_FALSE(pair_of(parse(get(portal_url_ + "/v1/indicators", jiangsu))).empty());
+  const auto guangdong = staff("440100", "supervisor");
+  EXPECT_TRUE(pair_of(parse(get(portal_url_ + "/v1/indicators", guangdong))).empty());
+  EXPECT_EQ(get(portal_url_ + "/v1/indicators", staff(kNanjing, "clerk")).status, 403);
+  auto csv = get(portal_url_ + "/v1/export/pairs.csv", admin);
+  EXPECT_EQ(csv.status, 200);
+  EXPECT_NE(csv.body.find(std::string(kNanjing) + "," + kWuxi), std::string::npos)
+      << csv.body.substr(0, 500);
+
+  // Rebuild: a second portal folds every topic again into a fresh namespace.
+  tongban::testing::ChildProcess rebuilt(TONGBAN_PORTAL_BIN, {"--rebuild"}, stack_->portal_env());
+  auto port = rebuilt.wait_for_port(60s);
+  ASSERT_TRUE(port) << rebuilt.output();
+  const auto rebuilt_url = "http://127.0.0.1:" + std::to_string(*port);
+  auto stable = [](json::object doc) {
+    // What depends on the moment of asking, not on the events.
+    doc.erase("now");
+    doc.erase("supervision");
+    return json::serialize(doc);
+  };
+  std::string live, again;
+  EXPECT_TRUE(eventually([&] {
+    live = stable(indicators(portal_url_));
+    again = stable(indicators(rebuilt_url));
+    return live == again;
+  })) << "live:    "
+      << live.substr(0, 2000) << "\nrebuilt: " << again.substr(0, 2000);
+
+  // The dashboard in headless Chromium: signed in as the platform admin, charts with data,
+  // no console errors; the screenshot is kept as a test artefact.
+  const std::string shot = std::string(TONGBAN_ARTEFACTS) + "/portal-dashboard.png";
+  tongban::testing::ChildProcess browser(
+      "/usr/bin/node",
+      {TONGBAN_DASHBOARD_SCRIPT, portal_url_, "admin", tongban::testing::Stack::kAdminPassword,
+       shot},
+      {{"NODE_PATH", TONGBAN_WEB_MODULES},
+       {"HOME", std::getenv("HOME") ? std::getenv("HOME") : "/tmp"}});
+  auto code = browser.wait(120s);
+  EXPECT_EQ(code.value_or(-1), 0) << browser.output();
 }
 
 }  // namespace

@@ -298,7 +298,12 @@ http::Response Delegation::transition(http::Request& req, CaseAction action) {
   next.version = c.version + 1;
   next.state = *to;
   next.updated_at = now;
-  next.stage_started_at = now;
+  // A stage's clock starts when the case enters it (the forward stage: at each RECEIVED);
+  // moving within a stage (RECEIVED → PRE_EXAMINED) keeps it running.
+  const auto stage_before = stage_of(c.state), stage_after = stage_of(*to);
+  if (!(stage_after && stage_before == stage_after && *to != CaseState::received)) {
+    next.stage_started_at = now;
+  }
   if (action == CaseAction::forward) next.holder = Holder::forwarded;
   boost::json::object extra;
   if (action == CaseAction::approve) {

@@ -78,7 +78,11 @@ Stack::Stack(StackOptions options) : options_(std::move(options)) {
     e["TONGBAN_JWKS_URL"] = jwks;
     start(datahub_, options_.binaries.datahub, e, datahub_url_);
   }
-  const auto suffix = ids::random_hex(4);
+  suffix_ = ids::random_hex(4);
+  const auto& suffix = suffix_;
+  if (!options_.binaries.portal.empty()) {
+    start(portal_, options_.binaries.portal, portal_env(), portal_url_);
+  }
   for (const auto& spec : options_.nodes) {
     redis_.push_back(std::make_unique<PrivateRedis>());
     auto e = env(*redis_.back());
@@ -94,9 +98,22 @@ Stack::Stack(StackOptions options) : options_(std::move(options)) {
   }
 }
 
+std::map<std::string, std::string> Stack::portal_env() const {
+  return {{"TONGBAN_HTTP_PORT", "0"},
+          {"TONGBAN_HTTP_ADDR", "127.0.0.1"},
+          {"TONGBAN_REDIS_ADDR", redis_.front()->address()},
+          {"TONGBAN_KAFKA_BOOTSTRAP", options_.kafka},
+          {"TONGBAN_JWKS_URL", identity_url_ + "/.well-known/jwks.json"},
+          {"TONGBAN_PORTAL_IDENTITY_URL", identity_url_},
+          {"TONGBAN_PORTAL_NAMESPACE", "stack-" + suffix_},
+          {"TONGBAN_PORTAL_GROUP", "portal-stack-" + suffix_},
+          {"TONGBAN_PORTAL_CACHE_TTL", "0"}};
+}
+
 Stack::~Stack() {
   // Nodes first: they hold consumer groups and call the others.
   nodes_.clear();
+  portal_.reset();
   datahub_.reset();
   catalog_.reset();
   identity_.reset();
@@ -156,6 +173,7 @@ std::string Stack::outputs(std::size_t max_bytes_each) const {
   add("identity", identity_);
   add("catalog", catalog_);
   add("datahub", datahub_);
+  add("portal", portal_);
   for (const auto& n : nodes_) add("delegation", n);
   return out;
 }

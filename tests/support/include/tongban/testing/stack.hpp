@@ -16,6 +16,7 @@ namespace tongban::testing {
 
 struct StackBinaries {
   std::string identity, catalog, datahub, delegation;
+  std::string portal;  // optional
 };
 
 struct DelegationNodeSpec {
@@ -48,6 +49,10 @@ class Stack {
   const std::string& catalog_url() const { return catalog_url_; }
   const std::string& datahub_url() const { return datahub_url_; }
   const std::string& node_url(std::size_t i) const { return node_urls_.at(i); }
+  const std::string& portal_url() const { return portal_url_; }
+  // The environment the stack gives a portal (its own namespace and consumer group), for a
+  // second one started by a test (a rebuild).
+  std::map<std::string, std::string> portal_env() const;
 
   std::string admin_token();
   // A new staff member of `city` with `role`; returns their access token ("" on failure).
@@ -69,9 +74,10 @@ class Stack {
   StackOptions options_;
   std::string error_;
   std::vector<std::unique_ptr<PrivateRedis>> redis_;
-  std::unique_ptr<ChildProcess> identity_, catalog_, datahub_;
+  std::unique_ptr<ChildProcess> identity_, catalog_, datahub_, portal_;
   std::vector<std::unique_ptr<ChildProcess>> nodes_;
-  std::string identity_url_, catalog_url_, datahub_url_, admin_token_;
+  std::string identity_url_, catalog_url_, datahub_url_, portal_url_, admin_token_;
+  std::string suffix_;
   std::vector<std::string> node_urls_;
 };
 
