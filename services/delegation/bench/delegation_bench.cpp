@@ -51,7 +51,7 @@ struct Platform {
     tongban::testing::StackOptions o;
     o.kafka = *kafka;
     o.binaries = {TONGBAN_IDENTITY_BIN, TONGBAN_CATALOG_BIN, TONGBAN_DATAHUB_BIN,
-                  TONGBAN_DELEGATION_BIN};
+                  TONGBAN_DELEGATION_BIN, /*portal=*/""};
     o.catalog_seed_cities = 2;
     o.nodes = {{"bench-a", kNanjing}, {"bench-b", kWuxi}};
     stack = std::make_unique<tongban::testing::Stack>(std::move(o));
