@@ -112,9 +112,11 @@ const Histogram* latency_of(const Slo& slo, const Report& r, std::string& missin
 
 double Report::error_rate() const {
   const auto& c = stats.counters;
-  const double denominator = static_cast<double>(c.requests + c.dropped);
+  // Arrivals never started and flows cut off by the end of the drain are failures too: an
+  // overwhelmed system must not pass by shedding the generator's load.
+  const double denominator = static_cast<double>(c.requests + c.dropped + c.aborted);
   if (denominator == 0) return 0;
-  return static_cast<double>(c.request_errors + c.dropped) / denominator;
+  return static_cast<double>(c.request_errors + c.dropped + c.aborted) / denominator;
 }
 
 double Report::throughput_seconds() const { return std::max(info.duration_s, info.active_s); }
@@ -433,7 +435,8 @@ SloResult evaluate(const Slo& slo, const Report& r) {
       std::snprintf(buf, sizeof buf, "error rate %.4f%%", out.actual * 100);
       break;
     case Slo::Metric::error_count:
-      out.actual = static_cast<double>(r.stats.counters.request_errors + r.stats.counters.dropped);
+      out.actual = static_cast<double>(r.stats.counters.request_errors + r.stats.counters.dropped +
+                                       r.stats.counters.aborted);
       std::snprintf(buf, sizeof buf, "%.0f errors", out.actual);
       break;
     case Slo::Metric::rps:

@@ -67,7 +67,7 @@ struct Report {
   std::vector<SloResult> slos;
 
   bool passed() const;
-  double error_rate() const;  // (request errors + dropped) / (requests + dropped)
+  double error_rate() const;  // (request errors + dropped + aborted) / (requests + both)
   // Over the longer of the planned duration and the active time: a run that fell behind
   // and finished late does not claim the offered rate.
   double requests_per_second() const;
