@@ -81,7 +81,11 @@ class KafkaConsumerRunner final : public ConsumerRunner {
                  {"partition.assignment.strategy", "cooperative-sticky"},
                  {"max.poll.interval.ms", std::to_string(options_.max_poll_interval.count())},
                  {"session.timeout.ms", std::to_string(options_.session_timeout.count())},
-                 {"auto.offset.reset", options_.from_beginning ? "earliest" : "latest"}});
+                 {"auto.offset.reset", options_.from_beginning ? "earliest" : "latest"},
+                 // A subscribed topic that did not exist yet (another service creating it at
+                 // the same moment) is picked up at the next metadata refresh: every 5 s, not
+                 // librdkafka's default 5 min.
+                 {"topic.metadata.refresh.interval.ms", "5000"}});
     if (!conf) return fail(conf.error());
     rd_kafka_conf_set_opaque(conf->get(), this);
     rd_kafka_conf_set_rebalance_cb(conf->get(), &KafkaConsumerRunner::on_rebalance);
