@@ -476,12 +476,20 @@ TEST_F(CrossCity, the_portal_shows_the_flow_and_a_rebuild_agrees) {
     return json::serialize(doc);
   };
   std::string live, again;
-  EXPECT_TRUE(eventually([&] {
-    live = stable(indicators(portal_url_));
-    again = stable(indicators(rebuilt_url));
-    return live == again;
-  })) << "live:    "
-      << live.substr(0, 2000) << "\nrebuilt: " << again.substr(0, 2000);
+  EXPECT_TRUE(eventually(
+      [&] {
+        live = stable(indicators(portal_url_));
+        again = stable(indicators(rebuilt_url));
+        return live == again;
+      },
+      180s))
+      << [&] {
+           std::size_t at = 0;
+           while (at < live.size() && at < again.size() && live[at] == again[at]) ++at;
+           const auto from = at > 400 ? at - 400 : 0;
+           return "first difference at " + std::to_string(at) +
+                  "\nlive:    " + live.substr(from, 800) + "\nrebuilt: " + again.substr(from, 800);
+         }();
 
   // The dashboard in headless Chromium: signed in as the platform admin, charts with data,
   // no console errors; the screenshot is kept as a test artefact.
