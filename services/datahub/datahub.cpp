@@ -126,6 +126,8 @@ void Datahub::add_consumers() {
 }
 
 Result<void> Datahub::on_case_event(const bus::Envelope& e) {
+  // Other event types on the topic (added later within v1) are not this consumer's business.
+  if (!e.type.starts_with("tongban.delegation.case_")) return {};
   if (!e.data.is_object()) return fail(unusable(e, "data is not an object"));
   const auto& d = e.data.get_object();
   const auto case_id = json_string(d, "case_id");

@@ -219,6 +219,8 @@ void Delegation::add_consumers() {
 }
 
 Result<void> Delegation::on_case_event(const bus::Envelope& e) {
+  // Other event types on the topic (added later within v1) pass by.
+  if (!e.type.starts_with("tongban.delegation.case_")) return {};
   if (!e.data.is_object()) return fail(unusable(e, "data is not an object"));
   const auto& d = e.data.get_object();
   const auto case_id = json_string(d, "case_id");
@@ -281,6 +283,7 @@ Result<void> Delegation::on_case_event(const bus::Envelope& e) {
 }
 
 Result<void> Delegation::on_agreement_event(const bus::Envelope& e) {
+  if (!e.type.starts_with("tongban.delegation.agreement_")) return {};
   if (!e.data.is_object()) return fail(unusable(e, "data is not an object"));
   const auto& d = e.data.get_object();
   const auto* doc = d.if_contains("agreement");
@@ -296,6 +299,11 @@ Result<void> Delegation::on_agreement_event(const bus::Envelope& e) {
 }
 
 Result<void> Delegation::on_catalog_event(const bus::Envelope& e) {
+  if (e.type != "tongban.catalog.implementation_published.v1" &&
+      e.type != "tongban.catalog.item_published.v1" &&
+      e.type != "tongban.catalog.item_withdrawn.v1") {
+    return {};
+  }
   if (!e.data.is_object()) return fail(unusable(e, "data is not an object"));
   const auto& d = e.data.get_object();
   const auto* version = d.if_contains("version");

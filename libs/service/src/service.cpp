@@ -147,6 +147,39 @@ bus::Producer& Service::producer() {
 
 namespace {
 
+// Exports a consumer group runner's counters at scrape time: messages handled, duplicates
+// skipped, messages dead-lettered (a DLQ that grows is visible on /metrics).
+class ConsumerCollector final : public prometheus::Collectable {
+ public:
+  ConsumerCollector(const bus::ConsumerRunner& runner, std::string group)
+      : runner_(runner), group_(std::move(group)) {}
+  std::vector<prometheus::MetricFamily> Collect() const override {
+    std::vector<prometheus::MetricFamily> out;
+    auto counter = [&](std::string name, std::string help, long long v) {
+      prometheus::MetricFamily f;
+      f.name = std::move(name);
+      f.help = std::move(help);
+      f.type = prometheus::MetricType::Counter;
+      prometheus::ClientMetric m;
+      m.label.push_back({"group", group_});
+      m.counter.value = static_cast<double>(v);
+      f.metric.push_back(std::move(m));
+      out.push_back(std::move(f));
+    };
+    counter("tongban_consumer_processed_total", "Messages handled by the group",
+            runner_.processed());
+    counter("tongban_consumer_duplicates_total", "Messages skipped as already applied",
+            runner_.duplicates());
+    counter("tongban_consumer_dead_lettered_total", "Messages sent to <topic>.dlq",
+            runner_.dead_lettered());
+    return out;
+  }
+
+ private:
+  const bus::ConsumerRunner& runner_;
+  std::string group_;
+};
+
 // Exports a relay's backlog at scrape time (XLEN), so an outbox that stops draining is
 // visible before anyone asks why events are late.
 class OutboxCollector final : public prometheus::Collectable {
@@ -209,6 +242,7 @@ void Service::ensure_topics(const std::vector<std::string>& topics) {
 
 void Service::consume(bus::ConsumerOptions options, bus::EnvelopeHandler handler) {
   ensure_topics(options.topics);
+  const std::string group = options.group_id;
   if (!dedupe_) dedupe_ = std::make_unique<store::RedisDedupe>(redis(), name_);
   // Not owning: the runner outlives no member it points to (see the member order).
   std::shared_ptr<bus::DedupeStore> dedupe(std::shared_ptr<bus::DedupeStore>{}, dedupe_.get());
@@ -219,6 +253,7 @@ void Service::consume(bus::ConsumerOptions options, bus::EnvelopeHandler handler
     std::exit(1);
   }
   auto* r = runner->get();
+  metrics_.add_collectable(std::make_shared<ConsumerCollector>(*r, group));
   consumers_.push_back(std::move(*runner));
   on_start([r] { r->start(); });
   on_shutdown([r] { r->stop(); });
