@@ -9,9 +9,13 @@
 
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
+#include <fstream>
 #include <future>
+#include <mutex>
 #include <thread>
 
+#include "tongban/bus/consumer.hpp"
+#include "tongban/bus/producer.hpp"
 #include "tongban/core/clock.hpp"
 #include "tongban/core/ids.hpp"
 #include "tongban/http/client.hpp"
@@ -54,6 +58,7 @@ class CrossCity : public ::testing::Test {
   static void SetUpTestSuite() {
     auto kafka = tongban::testing::server_from_env("TONGBAN_TEST_KAFKA");
     if (!kafka) return;
+    since_ = tongban::to_rfc3339(tongban::Clock::system().now());
     tongban::testing::StackOptions o;
     o.kafka = *kafka;
     o.binaries = {TONGBAN_IDENTITY_BIN, TONGBAN_CATALOG_BIN, TONGBAN_DATAHUB_BIN,
@@ -161,6 +166,7 @@ class CrossCity : public ::testing::Test {
 
   static inline tongban::testing::Stack* stack_ = nullptr;
   static inline std::string identity_url_, catalog_url_, datahub_url_, a_, b_, portal_url_;
+  static inline std::string since_;  // when the suite started: its events are the newer ones
   Client client_;
 };
 
@@ -502,6 +508,57 @@ TEST_F(CrossCity, the_portal_shows_the_flow_and_a_rebuild_agrees) {
        {"HOME", std::getenv("HOME") ? std::getenv("HOME") : "/tmp"}});
   auto code = browser.wait(120s);
   EXPECT_EQ(code.value_or(-1), 0) << browser.output();
+}
+
+// Every event the platform produced while this suite ran (identity's registrations, the
+// catalog's seed, datahub's calls and licences, both nodes' cases and agreements) validates
+// against the AsyncAPI file: each type documented, each payload matching.
+TEST_F(CrossCity, produced_events_validate_against_the_asyncapi_schemas) {
+  auto kafka = tongban::testing::server_from_env("TONGBAN_TEST_KAFKA");
+  ASSERT_TRUE(kafka);
+  auto producer =
+      tongban::bus::Producer::create(tongban::bus::KafkaConfig{*kafka, "e2e-events", {}});
+  ASSERT_TRUE(producer);
+  std::mutex mu;
+  std::vector<std::string> events;
+  auto last = std::chrono::steady_clock::now();
+  tongban::bus::ConsumerOptions o;
+  o.group_id = "e2e-events-" + tongban::ids::random_hex(6);
+  o.topics = {"tongban.identity.subjects.v1", "tongban.identity.revocations.v1",
+              "tongban.catalog.items.v1",     "tongban.datahub.directory.v1",
+              "tongban.datahub.calls.v1",     "tongban.datahub.licences.v1",
+              "tongban.delegation.cases.v1",  "tongban.delegation.agreements.v1"};
+  auto runner = tongban::bus::ConsumerRunner::create(
+      tongban::bus::KafkaConfig{*kafka, "e2e-events", {}}, o,
+      [&](const tongban::bus::Envelope&,
+          const tongban::bus::IncomingMessage& m) -> tongban::Result<void> {
+        std::lock_guard lock(mu);
+        events.push_back(m.value);
+        last = std::chrono::steady_clock::now();
+        return {};
+      },
+      **producer, nullptr);
+  ASSERT_TRUE(runner) << runner.error().message;
+  (*runner)->start();
+  // Read until the topics have been quiet for 3 s (at most 2 minutes).
+  const auto until = std::chrono::steady_clock::now() + 120s;
+  for (;;) {
+    std::this_thread::sleep_for(500ms);
+    std::lock_guard lock(mu);
+    if (!events.empty() && std::chrono::steady_clock::now() - last > 3s) break;
+    if (std::chrono::steady_clock::now() > until) break;
+  }
+  (*runner)->stop();
+  const std::string file = std::string(TONGBAN_ARTEFACTS) + "/events.ndjson";
+  {
+    std::ofstream out(file);
+    for (const auto& e : events) out << e << "\n";
+  }
+  tongban::testing::ChildProcess validate(
+      "/usr/bin/env", {"python3", TONGBAN_VALIDATE_EVENTS, TONGBAN_ASYNCAPI, file, since_}, {});
+  auto code = validate.wait(300s);
+  EXPECT_EQ(code.value_or(-1), 0) << validate.output().substr(0, 6000);
+  std::cout << validate.output().substr(0, 2000) << "\n";
 }
 
 }  // namespace

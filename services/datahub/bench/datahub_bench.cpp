@@ -196,7 +196,11 @@ struct Platform {
                             json::object{{"case_id", case_id},
                                          {"receiving_city", "320100"},
                                          {"accepting_city", "330100"},
-                                         {"applicant", "subject-1"}});
+                                         {"applicant", "subject-1"},
+                                         {"item_code", "PS-0001"},
+                                         {"state", "SUBMITTED"},
+                                         {"version", 1},
+                                         {"at", to_rfc3339(Clock::system().now())}});
     (void)(*producer)->produce_sync(bus::to_message("tongban.delegation.cases.v1", e), 10s);
     path = "/v1/resources/" + res + "/records/subject-1?purpose=case:" + case_id;
     std::string last;

@@ -6,6 +6,7 @@
 
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
+#include <cctype>
 #include <filesystem>
 #include <fstream>
 #include <random>
@@ -192,7 +193,14 @@ class DatahubTest : public ::testing::Test {
                       {"receiving_city", kNanjing},
                       {"accepting_city", kHangzhou},
                       {"applicant", applicant},
-                      {"item_code", "CA-0001"}};
+                      {"item_code", "CA-0001"},
+                      {"version", 1},
+                      {"at", tongban::to_rfc3339(tongban::Clock::system().now())}};
+    // The state the type names, as delegation's events carry it (docs/events/asyncapi.yaml).
+    const auto stem = type.substr(std::string("tongban.delegation.case_").size());
+    std::string state = stem.substr(0, stem.rfind(".v1"));
+    for (auto& ch : state) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+    data["state"] = state;
     for (auto& [k, v] : extra) data[k] = v;
     auto e = tongban::bus::Envelope::make("/tongban/delegation", type, key.empty() ? case_id : key,
                                           data);
