@@ -35,9 +35,8 @@ void App::add_consumers() {
   bus::ConsumerOptions o;
   o.group_id = "__name__";
   o.topics = {std::string(kCasesTopic)};
-  svc_.consume(o, [this](const bus::Envelope& e, const bus::IncomingMessage&) {
-    return on_case_event(e);
-  });
+  svc_.consume(
+      o, [this](const bus::Envelope& e, const bus::IncomingMessage&) { return on_case_event(e); });
 }
 
 void App::add_routes() {

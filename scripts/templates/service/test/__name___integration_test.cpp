@@ -37,12 +37,14 @@ TEST(__Name__Integration, counts_a_case_event_once_even_when_delivered_twice) {
 
   // A state no other test uses, so the count is this test's alone.
   const auto state = "TEST_" + tongban::ids::random_hex(4);
-  auto producer = tongban::bus::Producer::create(tongban::bus::KafkaConfig{*kafka, "__name__-test", {}});
+  auto producer =
+      tongban::bus::Producer::create(tongban::bus::KafkaConfig{*kafka, "__name__-test", {}});
   ASSERT_TRUE(producer);
   auto e = tongban::bus::Envelope::make("/test", "tongban.delegation.case_received.v1", "case-1",
                                         boost::json::object{{"state", state}});
   for (int i = 0; i < 2; ++i) {
-    ASSERT_TRUE((*producer)->produce_sync(tongban::bus::to_message("tongban.delegation.cases.v1", e), 10s));
+    ASSERT_TRUE(
+        (*producer)->produce_sync(tongban::bus::to_message("tongban.delegation.cases.v1", e), 10s));
   }
   long long count = 0;
   for (int i = 0; i < 300 && count == 0; ++i) {
