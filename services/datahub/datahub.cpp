@@ -78,22 +78,24 @@ void Datahub::count_grant_change(std::string_view action) {
 Result<AuditEntry> Datahub::audit(AuditEntry e, const std::string& owner_city,
                                   const std::string& owner_department,
                                   const std::string& traceparent) {
-  auto stored = audit_.append(std::move(e), [&](const AuditEntry& linked) {
-    return event(kCallsTopic, "tongban.datahub.data_called.v1", linked.resource,
-                 {{"seq", linked.seq},
-                  {"resource", linked.resource},
-                  {"owner_city", owner_city},
-                  {"owner_department", owner_department},
-                  {"consumer_city", linked.caller_city},
-                  {"consumer_department", linked.caller_department},
-                  {"caller", linked.caller},
-                  {"purpose", linked.purpose},
-                  {"decision", to_string(linked.decision)},
-                  {"reason", linked.reason},
-                  {"fields", linked.fields.size()},
-                  {"at", to_rfc3339(linked.time)}},
-                 traceparent);
-  });
+  auto stored =
+      audit_.append(std::move(e), [&](const AuditEntry& linked, const std::string& chain) {
+        return event(kCallsTopic, "tongban.datahub.data_called.v1", linked.resource,
+                     {{"chain", chain},
+                      {"seq", linked.seq},
+                      {"resource", linked.resource},
+                      {"owner_city", owner_city},
+                      {"owner_department", owner_department},
+                      {"consumer_city", linked.caller_city},
+                      {"consumer_department", linked.caller_department},
+                      {"caller", linked.caller},
+                      {"purpose", linked.purpose},
+                      {"decision", to_string(linked.decision)},
+                      {"reason", linked.reason},
+                      {"fields", linked.fields.size()},
+                      {"at", to_rfc3339(linked.time)}},
+                     traceparent);
+      });
   if (!stored) return stored;
   calls_
       .Add({{"resource", stored->resource},

@@ -80,7 +80,7 @@ void BM_audit_append_redis(benchmark::State& state) {
   const auto e = sample_entry();
   for (auto _ : state) {
     while (!log) std::this_thread::yield();
-    auto r = log->append(e, [](const datahub::AuditEntry& l) {
+    auto r = log->append(e, [](const datahub::AuditEntry& l, const std::string&) {
       return store::OutboxMessage{"tongban.datahub.calls.v1", l.resource, "{}", ""};
     });
     if (!r) {

@@ -49,6 +49,7 @@ Error redis_error(const store::Reply& r) { return Error::unavailable("redis: " +
 std::string AuditKeys::entries() { return ks().key("audit", "entries"); }
 std::string AuditKeys::head() { return ks().key("audit", "head"); }
 std::string AuditKeys::checkpoints() { return ks().key("audit", "checkpoints"); }
+std::string AuditKeys::chain() { return ks().key("audit", "chain"); }
 std::string AuditKeys::party(std::string_view subject) {
   return ks().key("audit", "party", subject);
 }
@@ -174,9 +175,23 @@ Result<ChainHead> AuditLog::load_head() {
   return h->value_or(ChainHead{});
 }
 
-Result<AuditEntry> AuditLog::append(
-    AuditEntry e, const std::function<store::OutboxMessage(const AuditEntry&)>& make_event) {
+Result<std::string> AuditLog::load_chain_id() {
+  // SET NX: replicas sharing the Redis agree on the first one's id.
+  auto set = redis_.command({"SET", AuditKeys::chain(), ids::uuid_v7(), "NX"});
+  if (!set) return fail(std::move(set.error()));
+  auto got = redis_.command({"GET", AuditKeys::chain()});
+  if (!got) return fail(std::move(got.error()));
+  if (got->is_nil()) return fail(Error::internal("audit chain id vanished"));
+  return got->str();
+}
+
+Result<AuditEntry> AuditLog::append(AuditEntry e, const EventMaker& make_event) {
   std::lock_guard lock(mu_);
+  if (chain_.empty()) {
+    auto id = load_chain_id();
+    if (!id) return fail(std::move(id.error()));
+    chain_ = std::move(*id);
+  }
   for (int attempt = 0; attempt < kAppendAttempts; ++attempt) {
     if (!head_) {
       auto h = load_head();
@@ -194,7 +209,7 @@ Result<AuditEntry> AuditLog::append(
                              {"purpose", linked.purpose},
                              {"decision", to_string(linked.decision)},
                              {"reason", linked.reason}};
-    const auto event = make_event(linked);
+    const auto event = make_event(linked, chain_);
     const std::string party_key = linked.represented_party.empty()
                                       ? AuditKeys::head()
                                       : AuditKeys::party(linked.represented_party);

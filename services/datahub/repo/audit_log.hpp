@@ -48,6 +48,7 @@ struct AuditKeys {
   static std::string entries();
   static std::string head();
   static std::string checkpoints();
+  static std::string chain();  // the chain's identity, a uuid set by the first append
   static std::string party(std::string_view subject);
 };
 
@@ -60,11 +61,15 @@ class AuditLog {
  public:
   AuditLog(store::Redis& redis, CheckpointSigner signer);
 
+  // Builds the event of a linked entry; `chain` names the chain (every chain numbers its
+  // entries from 1, so consumers key entries by chain and seq).
+  using EventMaker =
+      std::function<store::OutboxMessage(const AuditEntry& linked, const std::string& chain)>;
+
   // Links `e` after the current head and stores it with its access-log line and the
   // event `make_event` builds from the linked entry, all in one script. Retries (a few
   // times) when another writer moved the head; fails rather than ever storing unlinked.
-  Result<AuditEntry> append(
-      AuditEntry e, const std::function<store::OutboxMessage(const AuditEntry&)>& make_event);
+  Result<AuditEntry> append(AuditEntry e, const EventMaker& make_event);
 
   // Signs the head as a checkpoint unless the last checkpoint already covers it.
   Result<std::optional<Checkpoint>> checkpoint(Clock::time_point now);
@@ -79,11 +84,13 @@ class AuditLog {
 
  private:
   Result<ChainHead> load_head();
+  Result<std::string> load_chain_id();
 
   store::Redis& redis_;
   CheckpointSigner signer_;
   std::mutex mu_;  // one append at a time per process: the head below is its cache
   std::optional<ChainHead> head_;
+  std::string chain_;  // cached once read
 };
 
 }  // namespace tongban::datahub

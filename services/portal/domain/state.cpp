@@ -401,14 +401,16 @@ Result<Applied> apply_data_called(State& s, const Event& e) {
   key.owner_city = optional_text(r, "owner_city", 16, status);
   key.consumer_city = optional_text(r, "consumer_city", 16, status);
   key.consumer_department = optional_text(r, "consumer_department", 400, status);
+  auto chain = optional_text(r, "chain", 200, status);
   if (!status) return fail(std::move(status.error()));
 
   Applied out;
-  if (!s.call_seqs.insert(*seq)) return out;  // counted before: the audit seq names the call
+  // Counted before: the chain and its seq name the call.
+  if (!s.call_seqs[chain].insert(*seq)) return out;
   ++s.calls[key];
   out.changed = true;
   out.touched.push_back({RecordKind::call, call_key_text(key)});
-  out.touched.push_back({RecordKind::call_seqs, ""});
+  out.touched.push_back({RecordKind::call_seqs, std::move(chain)});
   return out;
 }
 

@@ -130,9 +130,9 @@ struct CallKey {
   auto operator<=>(const CallKey&) const = default;
 };
 
-// The audit sequence numbers of the calls counted, as closed intervals: a call is counted
-// once however often its event arrives, and the set stays a handful of intervals because
-// datahub numbers every call 1, 2, 3, ...
+// The audit sequence numbers of one chain's calls counted, as closed intervals: a call is
+// counted once however often its event arrives, and the set stays a handful of intervals
+// because a datahub chain numbers its calls 1, 2, 3, ...
 class SeqSet {
  public:
   bool contains(std::int64_t n) const;
@@ -161,7 +161,9 @@ struct State {
   std::map<std::string, ItemFact> items;                      // by base item code
   std::map<std::string, ImplementationFact> implementations;  // by implementation_key()
   std::map<CallKey, std::int64_t> calls;
-  SeqSet call_seqs;
+  // By audit chain: every datahub deployment keeps its own chain, numbered from 1, so a call
+  // is named by (chain, seq). Events from before chains were named share the chain "".
+  std::map<std::string, SeqSet> call_seqs;
   std::map<std::string, LicenceFact> licences;  // by licence id
   friend bool operator==(const State&, const State&) = default;
 };
@@ -180,7 +182,7 @@ enum class RecordKind : std::uint8_t {
   item,            // key: item code
   implementation,  // key: implementation_key
   call,            // key: call_key_text
-  call_seqs,       // key: "" (one record)
+  call_seqs,       // key: the audit chain id
   licence,         // key: licence id
 };
 std::string_view to_string(RecordKind k);  // agreement, case, item, implementation, call, ...

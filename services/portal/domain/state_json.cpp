@@ -323,7 +323,10 @@ std::optional<value> record_json(const State& state, const RecordKey& key) {
       break;
     }
     case RecordKind::call_seqs:
-      return seqs_json(state.call_seqs);
+      if (auto it = state.call_seqs.find(key.key); it != state.call_seqs.end()) {
+        return seqs_json(it->second);
+      }
+      break;
     case RecordKind::licence:
       if (auto it = state.licences.find(key.key); it != state.licences.end()) {
         return licence_json(it->second);
@@ -342,7 +345,7 @@ std::vector<RecordKey> record_keys(const State& state) {
     keys.push_back({RecordKind::implementation, k});
   }
   for (const auto& [k, _] : state.calls) keys.push_back({RecordKind::call, call_key_text(k)});
-  keys.push_back({RecordKind::call_seqs, ""});
+  for (const auto& [chain, _] : state.call_seqs) keys.push_back({RecordKind::call_seqs, chain});
   for (const auto& [k, _] : state.licences) keys.push_back({RecordKind::licence, k});
   return keys;
 }
@@ -395,7 +398,7 @@ Result<void> load_record(State& state, const RecordKey& key, const value& v) {
     case RecordKind::call_seqs: {
       auto s = read_seqs(v, path);
       if (!s) return fail(std::move(s.error()));
-      state.call_seqs = std::move(*s);
+      state.call_seqs[key.key] = std::move(*s);
       return {};
     }
     case RecordKind::licence: {
@@ -414,10 +417,6 @@ object to_json(const State& state) {
   for (const auto& key : record_keys(state)) {
     auto v = record_json(state, key);
     if (!v) continue;
-    if (key.kind == RecordKind::call_seqs) {
-      doc["call_seqs"] = std::move(*v);
-      continue;
-    }
     auto& bucket = doc[to_string(key.kind)];
     if (!bucket.is_object()) bucket = object{};
     bucket.get_object()[key.key] = std::move(*v);
@@ -440,10 +439,6 @@ Result<State> state_from_json(const object& doc) {
     auto kind = parse_record_kind(name);
     if (!kind) {
       return fail(Error::invalid(std::string(name), "unknown_key", "not a record kind"));
-    }
-    if (*kind == RecordKind::call_seqs) {
-      if (auto loaded = load_record(state, {*kind, ""}, v); !loaded) return fail(loaded.error());
-      continue;
     }
     if (!v.is_object()) {
       return fail(Error::invalid(std::string(name), "type", "an object of records expected"));

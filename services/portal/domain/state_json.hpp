@@ -14,7 +14,7 @@
 namespace tongban::portal {
 
 // Version of the layout below; a reader refuses another (rule `format`): rebuild instead.
-inline constexpr std::int64_t kStateFormat = 1;
+inline constexpr std::int64_t kStateFormat = 2;
 
 // The record's JSON; nullopt when the state has no such record.
 std::optional<boost::json::value> record_json(const State& state, const RecordKey& key);
@@ -25,7 +25,7 @@ std::vector<RecordKey> record_keys(const State& state);
 Result<void> load_record(State& state, const RecordKey& key, const boost::json::value& value);
 
 // {"format": 1, "agreement": {<key>: <record>}, "case": {...}, "item": {...},
-//  "implementation": {...}, "call": {...}, "call_seqs": [[first, last], ...],
+//  "implementation": {...}, "call": {...}, "call_seqs": {<chain>: [[first, last], ...]},
 //  "licence": {...}}
 boost::json::object to_json(const State& state);
 Result<State> state_from_json(const boost::json::object& doc);

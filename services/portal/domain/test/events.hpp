@@ -281,11 +281,13 @@ inline Event implementation_published(const std::string& code, const std::string
 
 inline Event data_called(std::int64_t seq, const std::string& resource,
                          const std::string& consumer_city, const std::string& department,
-                         const std::string& decision, const std::string& when) {
-  return Event{"call/" + std::to_string(seq),
+                         const std::string& decision, const std::string& when,
+                         const std::string& chain = "chain-a") {
+  return Event{"call/" + chain + "/" + std::to_string(seq),
                "tongban.datahub.data_called.v1",
                at(when),
-               {{"seq", seq},
+               {{"chain", chain},
+                {"seq", seq},
                 {"resource", resource},
                 {"owner_city", "320100"},
                 {"owner_department", "南京市公安局"},

@@ -206,7 +206,8 @@ TEST(Fold, the_scenario_folds_what_it_should) {
   EXPECT_EQ(s.implementations.at(implementation_key("PS-0001", kHangzhou)).department,
             "杭州市公安局户政科");
   EXPECT_EQ(s.items.at("SI-0001").visit_level, "zero");
-  EXPECT_EQ(s.call_seqs.size(), 4);
+  ASSERT_EQ(s.call_seqs.size(), 1u);
+  EXPECT_EQ(s.call_seqs.at("chain-a").size(), 4);
   EXPECT_EQ(s.licences.size(), 2u);
   const auto& nj_hz = s.agreements.at("agr-nj-hz");
   EXPECT_EQ(nj_hz.version, 2);
@@ -301,6 +302,33 @@ TEST(Fold, a_data_call_is_counted_once_by_its_audit_sequence_number) {
   ASSERT_EQ(s.calls.size(), 1u);
   EXPECT_EQ(s.calls.begin()->second, 1);
   EXPECT_EQ(s.calls.begin()->first.day, local_day(at("2026-03-05T09:00:00+08:00")));
+}
+
+TEST(Fold, each_audit_chain_numbers_its_calls_from_one) {
+  // Two datahub deployments on one broker: seq 1 of each chain is a different call, in
+  // whatever order the two chains' events interleave.
+  const auto a1 = data_called(1, "hukou", kHangzhou, "d", "allowed", "2026-03-05T09:00:00+08:00");
+  const auto b1 =
+      data_called(1, "hukou", kHangzhou, "d", "allowed", "2026-03-05T09:00:00+08:00", "chain-b");
+  const auto b2 =
+      data_called(2, "hukou", kHangzhou, "d", "allowed", "2026-03-05T09:00:00+08:00", "chain-b");
+  for (const auto& order :
+       std::vector<std::vector<Event>>{{a1, b1, b2, a1, b2}, {b2, b1, a1, b1}, {b1, a1, b2}}) {
+    State s;
+    for (const auto& e : order) ASSERT_TRUE(apply(s, e).has_value());
+    ASSERT_EQ(s.calls.size(), 1u);
+    EXPECT_EQ(s.calls.begin()->second, 3);
+    EXPECT_EQ(s.call_seqs.at("chain-a").size(), 1);
+    EXPECT_EQ(s.call_seqs.at("chain-b").size(), 2);
+  }
+  // An event from before chains were named counts under the chain "".
+  auto old = data_called(1, "hukou", kHangzhou, "d", "allowed", "2026-03-05T09:00:00+08:00");
+  old.data.erase("chain");
+  State s;
+  auto r = apply(s, old);
+  ASSERT_TRUE(r.has_value());
+  EXPECT_EQ(r->touched.back(), (RecordKey{RecordKind::call_seqs, ""}));
+  EXPECT_TRUE(s.call_seqs.at("").contains(1));
 }
 
 TEST(Fold, events_the_portal_does_not_fold_are_ignored) {

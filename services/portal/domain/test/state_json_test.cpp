@@ -41,6 +41,8 @@ State sample() {
   events.push_back(
       data_called(1, "hukou", "330100", "d|with|bars", "allowed", "2026-03-02T09:00:00+08:00"));
   events.push_back(data_called(3, "hukou", "330100", "d", "denied", "2026-03-02T09:00:00+08:00"));
+  events.push_back(
+      data_called(1, "hukou", "330100", "d", "denied", "2026-03-02T09:00:00+08:00", "chain-b"));
   events.push_back(licence_issued("l1", "330100", "2026-03-02T13:00:00+08:00", "c2"));
   auto s = fold(State{}, events);
   EXPECT_TRUE(s.has_value());
@@ -71,7 +73,7 @@ TEST(StateJson, every_record_reads_back_equal_on_its_own) {
 
 TEST(StateJson, another_format_is_refused_so_the_service_rebuilds) {
   auto doc = to_json(sample());
-  doc["format"] = 2;
+  doc["format"] = kStateFormat + 1;
   auto r = state_from_json(doc);
   ASSERT_FALSE(r.has_value());
   EXPECT_EQ(r.error().rule, "format");
