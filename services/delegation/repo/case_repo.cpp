@@ -50,12 +50,20 @@ return {1}
 )lua");
 
 // KEYS: agreement, pair index, all, outbox. ARGV: json, revision, id, topic ('' none), key,
-// event, traceparent. Applied only if the revision is newer.
+// event, traceparent, open ('1': neither declined nor terminated). Applied only if the
+// revision is newer. The pair index names the pair's open agreement: events of a pair's
+// older agreements (a topic's history, partitions in any order) must not move it away,
+// so an open agreement wins over an ended one and, between equals, the newer id (uuid v7).
 const store::Script kPutAgreement(R"lua(
 local cur = redis.call('HGET', KEYS[1], 'revision')
 if cur and tonumber(cur) >= tonumber(ARGV[2]) then return 0 end
 redis.call('HSET', KEYS[1], 'doc', ARGV[1], 'revision', ARGV[2])
-redis.call('SET', KEYS[2], ARGV[3])
+local pointed = redis.call('HMGET', KEYS[2], 'id', 'open')
+local id, open = ARGV[3], ARGV[8]
+if not pointed[1] or pointed[1] == id or (open == '1' and pointed[2] ~= '1') or
+   (open == pointed[2] and id > pointed[1]) then
+  redis.call('HSET', KEYS[2], 'id', id, 'open', open)
+end
 redis.call('ZADD', KEYS[3], 0, ARGV[3])
 if ARGV[4] ~= '' then
   local entry = {'topic', ARGV[4], 'key', ARGV[5], 'event', ARGV[6]}
@@ -109,6 +117,10 @@ CaseRepo::CaseRepo(store::Redis& redis, std::string node)
 std::string CaseRepo::key(std::string_view a) const { return prefix_ + ":" + std::string(a); }
 std::string CaseRepo::key(std::string_view a, std::string_view b) const {
   return prefix_ + ":" + std::string(a) + ":" + std::string(b);
+}
+
+std::string CaseRepo::pair_key(const std::string& a, const std::string& b) const {
+  return a < b ? key("agr:open:" + a, b) : key("agr:open:" + b, a);  // hash: id, open
 }
 
 std::vector<std::string> CaseRepo::index_keys(const CaseRecord& c) const {
@@ -268,8 +280,9 @@ Result<bool> CaseRepo::put_agreement(const Agreement& a, long long revision,
   } else {
     args.insert(args.end(), {"", "", "", ""});
   }
+  args.emplace_back(open(a) ? "1" : "0");
   auto r = kPutAgreement.run(redis_,
-                             {key("agr", a.id), key("agr:pair:" + a.city_a, a.city_b), key("agrs"),
+                             {key("agr", a.id), pair_key(a.city_a, a.city_b), key("agrs"),
                               store::Keyspace("delegation").outbox()},
                              args);
   if (!r) return fail(std::move(r.error()));
@@ -292,9 +305,7 @@ Result<std::optional<std::pair<Agreement, long long>>> CaseRepo::agreement(const
 
 Result<std::optional<std::string>> CaseRepo::agreement_of_pair(const std::string& a,
                                                                const std::string& b) {
-  const auto& lo = a < b ? a : b;
-  const auto& hi = a < b ? b : a;
-  auto r = redis_.command({"GET", key("agr:pair:" + lo, hi)});
+  auto r = redis_.command({"HGET", pair_key(a, b), "id"});
   if (!r) return fail(std::move(r.error()));
   if (r->is_nil()) return std::optional<std::string>{};
   return std::optional<std::string>{r->str()};

@@ -110,6 +110,7 @@ class CaseRepo {
  private:
   Result<CasePage> page(const std::string& index, const std::string& cursor, std::size_t limit);
   std::vector<std::string> index_keys(const CaseRecord& c) const;
+  std::string pair_key(const std::string& a, const std::string& b) const;  // either order
 
   store::Redis& redis_;
   std::string node_;

@@ -177,6 +177,47 @@ TEST_F(DelegationRedisTest, a_repeated_command_with_its_key_replays_the_first_an
   EXPECT_EQ(again->replay.body, R"({"state":"PRE_EXAMINED"})");
 }
 
+TEST_F(DelegationRedisTest, the_pair_names_its_open_agreement_whatever_order_events_arrive_in) {
+  // A topic's history holds a pair's earlier agreements: an ended one and an old proposal
+  // never countersigned. Whatever order their events arrive in, the pair names the open
+  // agreement (the newest open one when there are two).
+  auto agreement = [](std::string id, AgreementStatus status) {
+    Agreement a;
+    a.id = std::move(id);
+    a.city_a = "320100";
+    a.city_b = "320200";
+    AgreementVersion v;
+    v.status = status;
+    a.versions.push_back(v);
+    return a;
+  };
+  const auto ended = agreement("0190-a-ended", AgreementStatus::terminated);
+  const auto old_proposal = agreement("0190-b-proposed", AgreementStatus::proposed);
+  const auto in_force = agreement("0190-c-active", AgreementStatus::active);
+  const std::vector<std::vector<Agreement>> orders{{ended, old_proposal, in_force},
+                                                   {in_force, old_proposal, ended},
+                                                   {old_proposal, in_force, ended},
+                                                   {in_force, ended, old_proposal}};
+  for (const auto& order : orders) {
+    CaseRepo repo(*redis_, "pair-" + ids::random_hex(3));
+    for (const auto& a : order) ASSERT_TRUE(repo.put_agreement(a, 1, std::nullopt));
+    auto named = repo.agreement_of_pair("320200", "320100");
+    ASSERT_TRUE(named && *named);
+    EXPECT_EQ(**named, in_force.id);
+  }
+  // Its termination keeps the pointer (no open one is left); a new proposal takes it.
+  CaseRepo repo(*redis_, "pair-" + ids::random_hex(3));
+  auto terminated = in_force;
+  terminated.versions.back().status = AgreementStatus::terminated;
+  ASSERT_TRUE(repo.put_agreement(in_force, 1, std::nullopt));
+  ASSERT_TRUE(repo.put_agreement(ended, 1, std::nullopt));
+  ASSERT_TRUE(repo.put_agreement(terminated, 2, std::nullopt));
+  EXPECT_EQ(**repo.agreement_of_pair("320100", "320200"), in_force.id);
+  const auto next = agreement("0190-d-proposed", AgreementStatus::proposed);
+  ASSERT_TRUE(repo.put_agreement(next, 1, std::nullopt));
+  EXPECT_EQ(**repo.agreement_of_pair("320100", "320200"), next.id);
+}
+
 TEST(DelegationConfig, every_config_knob_is_documented) {
   auto missing = tongban::testing::undocumented_knobs(
       TONGBAN_DELEGATION_BIN, {std::string(TONGBAN_SOURCE_DIR) + "/docs/configuration.md",
