@@ -70,8 +70,16 @@ bool parse_rfc3339(std::string_view text, Clock::time_point& out) {
   const year_month_day ymd{year{y}, month{static_cast<unsigned>(mo)},
                            day{static_cast<unsigned>(d)}};
   if (!ymd.ok()) return false;
-  out = Clock::time_point(sys_days(ymd).time_since_epoch() + hours(h) + minutes(mi) + seconds(sec) -
-                          seconds(offset_secs) + milliseconds(millis));
+  // In milliseconds, which hold any four-digit year; the time point counts nanoseconds in 64
+  // bits and so spans only about 1678 to 2261: outside that it would overflow (found by
+  // fuzzing, tests/fuzz), so such a timestamp is refused rather than wrapped.
+  const milliseconds total = sys_days(ymd).time_since_epoch() + hours(h) + minutes(mi) +
+                             seconds(sec) - seconds(offset_secs) + milliseconds(millis);
+  if (total <= duration_cast<milliseconds>(Clock::time_point::duration::min()) ||
+      total >= duration_cast<milliseconds>(Clock::time_point::duration::max())) {
+    return false;
+  }
+  out = Clock::time_point(duration_cast<Clock::time_point::duration>(total));
   return true;
 }
 

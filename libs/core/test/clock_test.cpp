@@ -28,6 +28,20 @@ TEST(Rfc3339, rejects_garbage_and_impossible_dates) {
   EXPECT_FALSE(parse_rfc3339("2026-11-26T25:01:58Z", t));
 }
 
+// Found by tests/fuzz: a four-digit year beyond what a nanosecond time point holds used to
+// overflow (undefined behaviour) into some other instant.
+TEST(Rfc3339, rejects_instants_a_time_point_cannot_hold) {
+  Clock::time_point t;
+  EXPECT_FALSE(parse_rfc3339("9999-12-31T23:59:59Z", t));
+  EXPECT_FALSE(parse_rfc3339("2263-01-01T00:00:00Z", t));
+  EXPECT_FALSE(parse_rfc3339("1600-01-01T00:00:00Z", t));
+  EXPECT_FALSE(parse_rfc3339("-001-01-01T00:00:00Z", t));
+  ASSERT_TRUE(parse_rfc3339("2200-01-01T00:00:00.5+08:00", t));
+  EXPECT_EQ(to_rfc3339(t), "2199-12-31T16:00:00.500Z");
+  ASSERT_TRUE(parse_rfc3339("1700-01-01T00:00:00Z", t));
+  EXPECT_EQ(to_rfc3339(t), "1700-01-01T00:00:00.000Z");
+}
+
 TEST(ManualClock, moves_only_when_told) {
   ManualClock clock(sys_days{2026y / 1 / 1});
   const auto start = clock.now();
