@@ -12,6 +12,7 @@
 #include "domain/calendar.hpp"
 #include "domain/deadline.hpp"
 #include "repo/case_repo.hpp"
+#include "repo/reference_cache.hpp"
 #include "tongban/bus/envelope.hpp"
 #include "tongban/http/client.hpp"
 #include "tongban/http/message.hpp"
@@ -27,6 +28,7 @@ struct DelegationOptions {
   Calendar calendar;
   std::chrono::milliseconds overdue_interval{30000};
   std::chrono::milliseconds peer_timeout{1500};
+  std::chrono::milliseconds reference_ttl{1000};  // ReferenceCache
 };
 
 // What builds the events of a case: shared by commands, the consumer and the sweep.
@@ -96,6 +98,7 @@ class Delegation {
   DelegationOptions options_;
   const Clock& clock_;
   CaseRepo repo_;
+  ReferenceCache reference_;
   OverdueSweep sweep_;
   http::Client peers_;
   std::mutex wake_mu_;

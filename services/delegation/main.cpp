@@ -48,6 +48,13 @@ int main(int argc, char** argv) {
   if (!overdue) return invalid_config(overdue.error().field, overdue.error().message);
   if (!peer_timeout)
     return invalid_config(peer_timeout.error().field, peer_timeout.error().message);
+  auto reference_ttl = svc.env().millis(
+      "TONGBAN_DELEGATION_REFERENCE_TTL", 1000,
+      "How long a node keeps the items, implementations and agreements a submission read "
+      "from Redis (0: read every time); another replica's changes show within it");
+  if (!reference_ttl)
+    return invalid_config(reference_ttl.error().field, reference_ttl.error().message);
+  opts.reference_ttl = *reference_ttl;
   opts.overdue_interval = *overdue;
   opts.peer_timeout = *peer_timeout;
   if (cities != "all") {

@@ -221,4 +221,13 @@ BENCHMARK(BM_lifecycle)->Threads(1)->Threads(4)->UseRealTime()->MinTime(5.0);
 
 }  // namespace
 
-BENCHMARK_MAIN();
+int main(int argc, char** argv) {
+  // The stack's processes die with the thread that started them (PR_SET_PDEATHSIG), and a
+  // multi-threaded benchmark's threads end between runs: start it on the main thread.
+  (void)platform();
+  benchmark::Initialize(&argc, argv);
+  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+  return 0;
+}

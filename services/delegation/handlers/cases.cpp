@@ -2,6 +2,7 @@
 // (a compare-and-set on the case version), and the rating after completion. Each answers
 // with the new state, which a read right after sees too: state is written synchronously,
 // only the events travel asynchronously.
+#include <algorithm>
 #include <boost/json/array.hpp>
 #include <boost/json/serialize.hpp>
 
@@ -119,7 +120,7 @@ void Delegation::add_case_routes() {
           "this node does not serve city " + receiving_city + "; submit at the node that does",
           "receiving_city", "wrong_node", false});
     }
-    auto item = repo_.item(*item_code);
+    auto item = reference_.item(*item_code);
     if (!item) return http::problem(item.error());
     if (!*item || (*item)->withdrawn) {
       return http::problem(Error::invalid(
@@ -145,42 +146,49 @@ void Delegation::add_case_routes() {
       }
     }
     // Which materials the applicant holds as e-licences: asked of datahub with the
-    // caller's own token. Datahub down: nothing is exempted, and the case says so.
-    std::string materials_check = "datahub";
-    const auto* auth_header = req.header("Authorization");
-    auto held = peers_.get(options_.datahub_url + "/v1/materials-check?item=" + *item_code +
-                               "&subject=" + applicant.subject,
-                           {{"Authorization", auth_header ? *auth_header : ""}});
-    auto check_doc = held && held->status == 200
-                         ? json::parse_object(held->body)
-                         : Result<boost::json::object>(fail(Error::unavailable("")));
-    if (check_doc) {
-      if (const auto* mats = check_doc->if_contains("materials"); mats && mats->is_array()) {
-        for (const auto& m : mats->get_array()) {
-          const auto* h = m.is_object() ? m.get_object().if_contains("held") : nullptr;
-          const auto* t = m.is_object() ? m.get_object().if_contains("e_licence_type") : nullptr;
-          if (h && h->is_bool() && h->get_bool() && t && t->is_string()) {
-            sr.e_licences_held.emplace_back(t->get_string());
+    // caller's own token — only when a material not brought could be one, since the check
+    // reads the applicant's data (and costs a call). Datahub down: nothing is exempted, and
+    // the case says so.
+    std::string materials_check = "not_needed";
+    const bool licence_could_help =
+        std::any_of(sr.item.materials.begin(), sr.item.materials.end(), [&](const auto& m) {
+          return m.e_licence_type &&
+                 std::find(sr.materials_provided.begin(), sr.materials_provided.end(), m.name) ==
+                     sr.materials_provided.end();
+        });
+    if (licence_could_help) {
+      const auto* auth_header = req.header("Authorization");
+      auto held = peers_.get(options_.datahub_url + "/v1/materials-check?item=" + *item_code +
+                                 "&subject=" + applicant.subject,
+                             {{"Authorization", auth_header ? *auth_header : ""}});
+      auto check_doc = held && held->status == 200
+                           ? json::parse_object(held->body)
+                           : Result<boost::json::object>(fail(Error::unavailable("")));
+      if (check_doc) {
+        materials_check = "datahub";
+        if (const auto* mats = check_doc->if_contains("materials"); mats && mats->is_array()) {
+          for (const auto& m : mats->get_array()) {
+            const auto* h = m.is_object() ? m.get_object().if_contains("held") : nullptr;
+            const auto* t = m.is_object() ? m.get_object().if_contains("e_licence_type") : nullptr;
+            if (h && h->is_bool() && h->get_bool() && t && t->is_string()) {
+              sr.e_licences_held.emplace_back(t->get_string());
+            }
           }
         }
+      } else {
+        materials_check = "unavailable";
+        log::warn("materials check unavailable; no exemptions",
+                  {{"item", *item_code}, {"status", held ? held->status : 0}});
       }
-    } else {
-      materials_check = "unavailable";
-      log::warn("materials check unavailable; no exemptions",
-                {{"item", *item_code}, {"status", held ? held->status : 0}});
     }
     std::vector<Agreement> agreements;
-    auto pair = repo_.agreement_of_pair(receiving_city, applicant.registration_city);
+    auto pair = reference_.agreement_of_pair(receiving_city, applicant.registration_city);
     if (!pair) return http::problem(pair.error());
-    if (*pair) {
-      auto a = repo_.agreement(**pair);
-      if (!a) return http::problem(a.error());
-      if (*a) agreements.push_back((*a)->first);
-    }
+    if (*pair) agreements.push_back(std::move(**pair));
     const auto now = clock_.now();
     auto admitted = check_submission(sr, agreements, now);
     if (!admitted) return http::problem(admitted.error());
-    auto decide_limit = repo_.implementation(*item_code, admitted->accepting_city);
+    auto decide_limit = reference_.implementation(*item_code, admitted->accepting_city);
     if (!decide_limit) return http::problem(decide_limit.error());
 
     CaseRecord c;

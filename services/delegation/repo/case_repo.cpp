@@ -285,6 +285,7 @@ Result<bool> CaseRepo::put_agreement(const Agreement& a, long long revision,
                              {key("agr", a.id), pair_key(a.city_a, a.city_b), key("agrs"),
                               store::Keyspace("delegation").outbox()},
                              args);
+  ++reference_generation_;  // after the write: what a cache read before it is outdated
   if (!r) return fail(std::move(r.error()));
   if (r->is_error()) return fail(Error::unavailable("redis: " + r->str()));
   return r->integer() == 1;
@@ -337,6 +338,7 @@ Result<void> CaseRepo::put_item(const CatalogItem& item) {
                           {"materials", std::move(materials)}};
   auto r = kPutNewest.run(redis_, {key("item", item.code)},
                           {std::to_string(item.version), boost::json::serialize(doc)});
+  ++reference_generation_;  // after the write: what a cache read before it is outdated
   if (!r) return fail(std::move(r.error()));
   return {};
 }
@@ -370,6 +372,7 @@ Result<void> CaseRepo::put_implementation(const std::string& code, const std::st
                                           int version, int promised_limit_days) {
   auto r = kPutNewest.run(redis_, {key("impl:" + code, city)},
                           {std::to_string(version), std::to_string(promised_limit_days)});
+  ++reference_generation_;  // after the write: what a cache read before it is outdated
   if (!r) return fail(std::move(r.error()));
   return {};
 }

@@ -4,6 +4,7 @@
 // the deadline, the idempotency record and the outbox event, together or not at all.
 #pragma once
 
+#include <atomic>
 #include <boost/json/object.hpp>
 #include <optional>
 #include <string>
@@ -107,6 +108,10 @@ class CaseRepo {
   std::string key(std::string_view a) const;
   std::string key(std::string_view a, std::string_view b) const;
 
+  // Moves on every write of an item, implementation or agreement through this repo, so
+  // what a ReferenceCache read before it is known to be outdated.
+  std::uint64_t reference_generation() const { return reference_generation_.load(); }
+
  private:
   Result<CasePage> page(const std::string& index, const std::string& cursor, std::size_t limit);
   std::vector<std::string> index_keys(const CaseRecord& c) const;
@@ -114,6 +119,7 @@ class CaseRepo {
 
   store::Redis& redis_;
   std::string node_;
+  std::atomic<std::uint64_t> reference_generation_{0};
   std::string prefix_;
 };
 

@@ -48,7 +48,7 @@ struct CaseRecord {
   int decide_limit_days = 0;
   std::vector<std::string> materials_provided;
   std::vector<std::string> exempted;  // held as e-licences (datahub's materials check)
-  std::string materials_check;        // "datahub", or "unavailable" when it could not be asked
+  std::string materials_check;        // "datahub", "unavailable" (could not ask), "not_needed"
   std::string submitted_by;
   Clock::time_point submitted_at{};
   Clock::time_point updated_at{};

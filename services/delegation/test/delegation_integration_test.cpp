@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <boost/json/parse.hpp>
+#include <thread>
 
 #include "delegation.hpp"
 #include "tongban/core/ids.hpp"
@@ -216,6 +217,59 @@ TEST_F(DelegationRedisTest, the_pair_names_its_open_agreement_whatever_order_eve
   const auto next = agreement("0190-d-proposed", AgreementStatus::proposed);
   ASSERT_TRUE(repo.put_agreement(next, 1, std::nullopt));
   EXPECT_EQ(**repo.agreement_of_pair("320100", "320200"), next.id);
+}
+
+TEST_F(DelegationRedisTest, the_reference_cache_sees_its_own_writes_at_once_and_others_within_ttl) {
+  const std::string node = "cache-" + ids::random_hex(3);
+  CaseRepo mine(*redis_, node);
+  CaseRepo other_replica(*redis_, node);  // the same node's keys, another process's cache
+  ReferenceCache long_lived(mine, 1h);
+  ReferenceCache short_lived(mine, 20ms);
+  ReferenceCache uncached(mine, 0ms);
+  CatalogItem item{"PS-0001", 1, true, 2, {{"身份证", "id_card"}}, false};
+  ASSERT_TRUE(mine.put_item(item));
+  ASSERT_EQ((**long_lived.item("PS-0001")).version, 1);
+  ASSERT_EQ((**short_lived.item("PS-0001")).version, 1);
+
+  // Another replica's write: the long-lived cache keeps its copy, the short-lived one
+  // reads again once its entry is older than its time to live, the uncached one at once.
+  item.version = 2;
+  ASSERT_TRUE(other_replica.put_item(item));
+  EXPECT_EQ((**long_lived.item("PS-0001")).version, 1);
+  EXPECT_EQ((**uncached.item("PS-0001")).version, 2);
+  bool refreshed = false;
+  for (int i = 0; i < 500 && !refreshed; ++i) {
+    refreshed = (**short_lived.item("PS-0001")).version == 2;
+    if (!refreshed) std::this_thread::sleep_for(5ms);
+  }
+  EXPECT_TRUE(refreshed);
+
+  // This process's own write (its consumer, its agreement command) clears it at once.
+  item.version = 3;
+  item.withdrawn = true;
+  ASSERT_TRUE(mine.put_item(item));
+  EXPECT_TRUE((**long_lived.item("PS-0001")).withdrawn);
+
+  // Agreements and implementations the same way; absence is remembered too.
+  EXPECT_FALSE(*long_lived.agreement_of_pair("320200", "320100"));
+  EXPECT_FALSE(*long_lived.implementation("PS-0001", "320200"));
+  Agreement a;
+  a.id = ids::uuid_v7();
+  a.city_a = "320100";
+  a.city_b = "320200";
+  AgreementVersion v;
+  v.body.items = {{"PS-0001", Rights::receipt}};
+  v.body.result_delivery = {ResultDelivery::mail};
+  v.body.valid_from = monday_10am();
+  v.body.valid_until = monday_10am() + 24h * 365;
+  a.versions.push_back(v);
+  ASSERT_TRUE(mine.put_agreement(a, 1, std::nullopt));
+  ASSERT_TRUE(mine.put_implementation("PS-0001", "320200", 1, 15));
+  auto pair = long_lived.agreement_of_pair("320200", "320100");
+  ASSERT_TRUE(pair) << pair.error().message;
+  ASSERT_TRUE(*pair);
+  EXPECT_EQ((*pair)->id, a.id);
+  EXPECT_EQ(**long_lived.implementation("PS-0001", "320200"), 15);
 }
 
 TEST(DelegationConfig, every_config_knob_is_documented) {

@@ -1,0 +1,62 @@
+#include "repo/reference_cache.hpp"
+
+namespace tongban::delegation {
+namespace {
+
+// Item codes × cities bound the keys; past this the cache starts over rather than grow.
+constexpr std::size_t kMaxEntries = 100'000;
+
+}  // namespace
+
+ReferenceCache::ReferenceCache(CaseRepo& repo, std::chrono::milliseconds ttl)
+    : repo_(repo), ttl_(ttl) {}
+
+template <class T, class Load>
+Result<T> ReferenceCache::get(std::map<std::string, Entry<T>>& entries, const std::string& key,
+                              Load load) {
+  if (ttl_.count() <= 0) return load();
+  const auto now = std::chrono::steady_clock::now();
+  // Read before loading: a write that lands while we load bumps it, so what we store is
+  // already outdated and the next read loads again.
+  const auto generation = repo_.reference_generation();
+  {
+    std::lock_guard lock(mu_);
+    auto it = entries.find(key);
+    if (it != entries.end() && it->second.generation == generation &&
+        now - it->second.read_at < ttl_) {
+      return it->second.value;
+    }
+  }
+  auto loaded = load();
+  if (!loaded) return loaded;
+  std::lock_guard lock(mu_);
+  if (entries.size() >= kMaxEntries) entries.clear();
+  entries[key] = Entry<T>{*loaded, now, generation};
+  return loaded;
+}
+
+Result<std::optional<CatalogItem>> ReferenceCache::item(const std::string& code) {
+  return get(items_, code, [&] { return repo_.item(code); });
+}
+
+Result<std::optional<int>> ReferenceCache::implementation(const std::string& code,
+                                                          const std::string& city) {
+  return get(implementations_, code + "|" + city, [&] { return repo_.implementation(code, city); });
+}
+
+Result<std::optional<Agreement>> ReferenceCache::agreement_of_pair(const std::string& a,
+                                                                   const std::string& b) {
+  const auto& lo = a < b ? a : b;
+  const auto& hi = a < b ? b : a;
+  return get(agreements_, lo + "|" + hi, [&]() -> Result<std::optional<Agreement>> {
+    auto id = repo_.agreement_of_pair(lo, hi);
+    if (!id) return fail(std::move(id.error()));
+    if (!*id) return std::optional<Agreement>{};
+    auto found = repo_.agreement(**id);
+    if (!found) return fail(std::move(found.error()));
+    if (!*found) return std::optional<Agreement>{};
+    return std::optional<Agreement>{std::move((*found)->first)};
+  });
+}
+
+}  // namespace tongban::delegation

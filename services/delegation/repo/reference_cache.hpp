@@ -1,0 +1,48 @@
+// What every submission reads besides the case itself — the item, the accepting city's
+// implementation, the pair's agreement — changes seldom, so a node keeps what it read from
+// Redis for a short while instead of paying three or four round trips per submission.
+// Writes through this process's CaseRepo (its consumers, its agreement commands) clear the
+// cache at once; another replica's writes show within the time to live.
+#pragma once
+
+#include <chrono>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <string>
+
+#include "domain/agreement.hpp"
+#include "repo/case_repo.hpp"
+
+namespace tongban::delegation {
+
+class ReferenceCache {
+ public:
+  // ttl 0: every read goes to Redis.
+  ReferenceCache(CaseRepo& repo, std::chrono::milliseconds ttl);
+
+  Result<std::optional<CatalogItem>> item(const std::string& code);
+  // The accepting city's promised limit in working days, when it published one.
+  Result<std::optional<int>> implementation(const std::string& code, const std::string& city);
+  // The pair's open agreement (else the last one it had), either order of the cities.
+  Result<std::optional<Agreement>> agreement_of_pair(const std::string& a, const std::string& b);
+
+ private:
+  template <class T>
+  struct Entry {
+    T value;
+    std::chrono::steady_clock::time_point read_at;
+    std::uint64_t generation = 0;  // CaseRepo's reference generation when the read began
+  };
+  template <class T, class Load>
+  Result<T> get(std::map<std::string, Entry<T>>& entries, const std::string& key, Load load);
+
+  CaseRepo& repo_;
+  std::chrono::milliseconds ttl_;
+  std::mutex mu_;
+  std::map<std::string, Entry<std::optional<CatalogItem>>> items_;
+  std::map<std::string, Entry<std::optional<int>>> implementations_;
+  std::map<std::string, Entry<std::optional<Agreement>>> agreements_;
+};
+
+}  // namespace tongban::delegation
