@@ -64,10 +64,11 @@ Result<ServiceConfig> load_config(std::string_view service_name, Env& env) {
                             "Largest request header block in bytes (431 above)"));
   h.header_limit = static_cast<std::size_t>(v);
   TRY_ASSIGN(v, env.integer("TONGBAN_HTTP_MAX_CONNECTIONS", 10000, 1, 1 << 20,
-                            "Open connections beyond which new ones are closed"));
+                            "Open connections; at the limit a new one closes the longest idle"));
   h.max_connections = static_cast<std::size_t>(v);
   TRY_ASSIGN(h.read_timeout,
-             env.millis("TONGBAN_HTTP_READ_TIMEOUT_MS", 10000, "Deadline to read one request"));
+             env.millis("TONGBAN_HTTP_READ_TIMEOUT_MS", 10000,
+                        "Deadline to read one request (a new connection's first from accept)"));
   TRY_ASSIGN(h.idle_timeout, env.millis("TONGBAN_HTTP_IDLE_TIMEOUT_MS", 60000,
                                         "Keep-alive idle time before the server closes"));
   TRY_ASSIGN(h.write_timeout,

@@ -20,12 +20,15 @@ struct ServerOptions {
   std::string address = "127.0.0.1";
   std::uint16_t port = 0;  // 0: an ephemeral port (see Server::port())
   int io_threads = 1;
-  int worker_threads = 16;                         // handlers that may block on Redis/Kafka/HTTP
-  std::size_t worker_queue_limit = 4096;           // beyond this: 503, not an unbounded queue
-  std::size_t body_limit = 1 << 20;                // 413 above this
-  std::size_t header_limit = 16 * 1024;            // 431 above this
-  std::size_t max_connections = 10000;             // further connections are closed at accept
-  std::chrono::milliseconds read_timeout{10000};   // one whole request, headers and body
+  int worker_threads = 16;                // handlers that may block on Redis/Kafka/HTTP
+  std::size_t worker_queue_limit = 4096;  // beyond this: 503, not an unbounded queue
+  std::size_t body_limit = 1 << 20;       // 413 above this
+  std::size_t header_limit = 16 * 1024;   // 431 above this
+  // At the limit a new connection closes the one idle longest (waiting for a request);
+  // when every connection has a request in hand, the new one is closed at accept.
+  std::size_t max_connections = 10000;
+  // One whole request, headers and body; also a new connection's wait for its first byte.
+  std::chrono::milliseconds read_timeout{10000};
   std::chrono::milliseconds idle_timeout{60000};   // keep-alive between requests
   std::chrono::milliseconds write_timeout{10000};  // one whole response
   std::string server_name = "tongban";
