@@ -1,6 +1,8 @@
 #include "tongban/loadgen/engine.hpp"
 
 #include <algorithm>
+#include <boost/json/serialize.hpp>
+#include <chrono>
 
 namespace tongban::loadgen {
 namespace {
@@ -22,6 +24,28 @@ std::string_view outcome_kind(HttpResult::Outcome o) {
 }
 
 }  // namespace
+
+void Recorder::write(std::string_view op, std::string_view step, std::uint64_t index, bool ok,
+                     int status, std::string_view error, const Vars& vars) {
+  boost::json::object v;
+  for (const auto& [k, x] : vars) v[k] = x;
+  const auto at = std::chrono::duration_cast<std::chrono::milliseconds>(
+                      std::chrono::system_clock::now().time_since_epoch())
+                      .count();
+  boost::json::object line{
+      {"at", at}, {"op", op},         {"step", step},   {"index", index},
+      {"ok", ok}, {"status", status}, {"error", error}, {"vars", std::move(v)}};
+  const auto text = boost::json::serialize(line);
+  std::lock_guard lock(mu_);
+  std::fputs(text.c_str(), out_);
+  std::fputc('\n', out_);
+  ++lines_;
+}
+
+std::int64_t Recorder::lines() const {
+  std::lock_guard lock(mu_);
+  return lines_;
+}
 
 void Entry::merge(const Entry& o) {
   count += o.count;
@@ -135,6 +159,9 @@ void Worker::stop() {
     next_ = schedule_->next();
   }
   for (const auto& f : flows_) {
+    if (f->op && !f->once && f->op->steps[f->step]->record) {
+      record(f.get(), false, 0, "aborted: still in flight when the drain ended");
+    }
     if (f->op && f->measured) {
       ++stats_.counters.aborted;
       ++stats_.counters.completed;
@@ -231,6 +258,16 @@ void Worker::start_flow(const Operation& op, std::uint64_t index, Nanos due, boo
 }
 
 void Worker::run_step(Flow* f) {
+  // Steps this flow passes by complete at once, without a request.
+  while (f->op->steps[f->step]->skip(f->state)) {
+    if (f->step_due[f->step] < 0) f->step_due[f->step] = f->due;
+    if (f->measured && !f->once) end_spans(f, std::max(f->due, loop_.now()));
+    if (f->step + 1 == f->op->steps.size()) {
+      finish_flow(f, true);
+      return;
+    }
+    ++f->step;
+  }
   const Step& step = *f->op->steps[f->step];
   if (f->step_due[f->step] < 0) {
     f->step_due[f->step] = f->due;
@@ -247,6 +284,7 @@ void Worker::run_step(Flow* f) {
                                 0, "template"},
                        request.error().message);
     }
+    if (step.record && !f->once) record(f, false, 0, request.error().message);
     finish_flow(f, false, request.error().message);
     return;
   }
@@ -254,14 +292,16 @@ void Worker::run_step(Flow* f) {
     std::lock_guard lock(interval_mu_);
     ++interval_.sent;
   }
-  transport_.send(step.target, std::move(*request),
+  const std::size_t target = request->target.value_or(step.target);
+  transport_.send(target, std::move(*request),
                   [this, f](HttpResult&& r) { on_result(f, std::move(r)); });
 }
 
 void Worker::on_result(Flow* f, HttpResult&& r) {
   if (stopped_) return;
   const Step& step = *f->op->steps[f->step];
-  const bool first_request = f->step == 0 && f->first_sent < 0;
+  // The flow's first request (the first steps may have been skipped).
+  const bool first_request = f->first_sent < 0;
   if (r.sent_at >= 0 && f->first_sent < 0) f->first_sent = r.sent_at;
   const Nanos corrected = r.done_at - f->due;
   const Nanos uncorrected = r.sent_at >= 0 ? r.done_at - r.sent_at : corrected;
@@ -331,6 +371,10 @@ void Worker::on_result(Flow* f, HttpResult&& r) {
     }
   }
 
+  if (step.record && !f->once && verdict.kind != Verdict::Kind::retry) {
+    record(f, !error, r.outcome == HttpResult::Outcome::response ? r.status : 0,
+           error ? verdict.message : std::string_view{});
+  }
   if (error) {
     finish_flow(
         f, false,
@@ -347,14 +391,7 @@ void Worker::on_result(Flow* f, HttpResult&& r) {
     });
     return;
   }
-  if (f->measured && !f->once) {
-    for (const auto& span : f->op->spans) {
-      if (span.to == f->step) {
-        stats_.spans[f->op->name + "/" + span.name].record(
-            to_micros(r.done_at - f->step_due[span.from]));
-      }
-    }
-  }
+  if (f->measured && !f->once) end_spans(f, r.done_at);
   if (f->step + 1 == f->op->steps.size()) {
     finish_flow(f, true);
     return;
@@ -368,6 +405,20 @@ void Worker::on_result(Flow* f, HttpResult&& r) {
   } else {
     run_step(f);
   }
+}
+
+void Worker::end_spans(Flow* f, Nanos done) {
+  for (const auto& span : f->op->spans) {
+    if (span.to == f->step && f->step_due[span.from] >= 0) {
+      stats_.spans[f->op->name + "/" + span.name].record(to_micros(done - f->step_due[span.from]));
+    }
+  }
+}
+
+void Worker::record(const Flow* f, bool ok, int status, std::string_view error) {
+  if (!config_.recorder) return;
+  config_.recorder->write(f->op->name, f->op->steps[f->step]->name, f->index, ok, status, error,
+                          f->state.vars);
 }
 
 void Worker::finish_flow(Flow* f, bool ok, std::string error) {

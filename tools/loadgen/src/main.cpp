@@ -13,6 +13,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <memory>
 #include <sstream>
 #include <string>
 #include <string_view>
@@ -36,7 +37,7 @@ constexpr std::string_view kHelp =
   tongban-loadgen run [options]       run a scenario against targets
   tongban-loadgen merge A.json B.json  merge the summaries of instances that shared a rate
   tongban-loadgen scenarios           list the built-in scenarios and scenario kinds
-  tongban-loadgen check FILE|NAME      load a scenario and its thresholds without running it
+  tongban-loadgen check FILE|NAME [--var NAME=VALUE]  load a scenario without running it
 
 run options (the scenario's defaults apply where one is not given):
   --scenario NAME|FILE       built-in name or scenario file (default: http)
@@ -56,6 +57,10 @@ run options (the scenario's defaults apply where one is not given):
   --instance i/n             this is instance i of n sharing the rate (every n-th arrival)
   --vus N [--think D] [--expected-interval D]   closed loop instead: N virtual users
   --header 'Name: value'     repeatable: sent with every request
+  --var NAME=VALUE           repeatable: set one of the scenario's vars (e.g. pairs=320100-320200)
+  --record FILE              one JSON line per outcome of the scenario's recorded steps (ids
+                             of acknowledged submissions, for checks after a run)
+  --record-step NAME         repeatable: record this step too (step or operation/step)
   --slo THRESHOLD            repeatable: p99<250ms, errors<0.1%, op/step:p50<20ms, rps>=900
   --out DIR                  write summary.json, series.csv, latency.hgrm,
                              latency-uncorrected.hgrm
@@ -122,9 +127,29 @@ int cmd_scenarios() {
   return 0;
 }
 
+// NAME=VALUE of --var.
+bool parse_var(std::string_view v, Vars& vars) {
+  const auto eq = v.find('=');
+  if (eq == std::string_view::npos || eq == 0) return false;
+  vars[std::string(v.substr(0, eq))] = std::string(v.substr(eq + 1));
+  return true;
+}
+
 int cmd_check(int argc, char** argv) {
-  if (argc != 3) return usage("check: name one scenario file or built-in");
-  auto scenario = Registry::instance().load(argv[2]);
+  Vars vars;
+  std::string name;
+  for (int i = 2; i < argc; ++i) {
+    const std::string_view a = argv[i];
+    if (a == "--var" && i + 1 < argc) {
+      if (!parse_var(argv[++i], vars)) return usage("bad value for --var: NAME=VALUE");
+    } else if (name.empty() && !a.starts_with("--")) {
+      name = a;
+    } else {
+      return usage("check: name one scenario file or built-in (and --var NAME=VALUE)");
+    }
+  }
+  if (name.empty()) return usage("check: name one scenario file or built-in");
+  auto scenario = Registry::instance().load(name, vars);
   if (!scenario) return usage(scenario.error().field + ": " + scenario.error().message);
   for (const auto& s : scenario->slos) {
     if (auto ok = parse_slo(s); !ok) return usage(ok.error().message);
@@ -169,8 +194,9 @@ int cmd_merge(int argc, char** argv) {
 int cmd_run(int argc, char** argv) {
   RunOptions o;
   std::string scenario_name = "http";
-  std::vector<std::string> targets, slos;
-  std::string out_dir;
+  std::vector<std::string> targets, slos, record_steps;
+  std::string out_dir, record_file;
+  Vars vars;
   for (int i = 2; i < argc; ++i) {
     const std::string_view a = argv[i];
     if (a == "--quiet") {
@@ -254,15 +280,50 @@ int cmd_run(int argc, char** argv) {
       slos.push_back(v);
     } else if (a == "--out") {
       out_dir = v;
+    } else if (a == "--var") {
+      ok = parse_var(v, vars);
+    } else if (a == "--record") {
+      record_file = v;
+    } else if (a == "--record-step") {
+      record_steps.push_back(v);
     } else {
       return usage("unknown option " + std::string(a));
     }
     if (!ok) return usage("bad value for " + std::string(a) + ": '" + v + "'");
   }
 
-  auto scenario = Registry::instance().load(scenario_name);
+  auto scenario = Registry::instance().load(scenario_name, vars);
   if (!scenario) return usage(scenario.error().field + ": " + scenario.error().message);
+  for (const auto& name : record_steps) {
+    bool found = false;
+    for (auto& op : scenario->operations) {
+      for (auto& step : op.steps) {
+        if (name == step->name || name == op.name + "/" + step->name) found = step->record = true;
+      }
+    }
+    if (!found) return usage("--record-step: no step named " + name);
+  }
+  std::unique_ptr<std::FILE, int (*)(std::FILE*)> record_out(nullptr, std::fclose);
+  std::unique_ptr<Recorder> recorder;
+  if (!record_file.empty()) {
+    record_out.reset(std::fopen(record_file.c_str(), "w"));
+    if (!record_out) {
+      std::fprintf(stderr, "tongban-loadgen: cannot write %s\n", record_file.c_str());
+      return kRunFailed;
+    }
+    recorder = std::make_unique<Recorder>(record_out.get());
+    o.recorder = recorder.get();
+  }
   for (const auto& t : targets) {
+    // A target the scenario does not call is passed by with a warning: the Kubernetes Job
+    // names every service (one argument list for every scenario), a scenario calls some.
+    const auto eq = t.find('=');
+    if (eq != std::string::npos && !t.starts_with("http") &&
+        !scenario->find_target(std::string_view(t).substr(0, eq))) {
+      std::fprintf(stderr, "tongban-loadgen: scenario %s does not call '%s'; --target %s unused\n",
+                   scenario->name.c_str(), t.substr(0, eq).c_str(), t.c_str());
+      continue;
+    }
     if (auto ok = scenario->override_targets(t); !ok) return usage(ok.error().message);
   }
   for (const auto& s : scenario->slos) {

@@ -190,6 +190,7 @@ Result<Report> run_load(const RunOptions& o, const Scenario& scenario,
     c.late_threshold = o.late_threshold;
     c.seed = o.seed;
     c.alarm_granularity = 50'000;
+    c.recorder = o.recorder;
     const auto offset =
         static_cast<std::uint64_t>(o.instance) + static_cast<std::uint64_t>(o.instances) * t;
     std::optional<Schedule> schedule;

@@ -11,11 +11,15 @@
 
 #include "tongban/cities/cities.hpp"
 #include "tongban/core/json.hpp"
+#include "tongban/loadgen/delegation.hpp"
 
 namespace tongban::loadgen {
 
 std::string_view smoke_scenario_json();  // embedded scenarios/*.json
 std::string_view http_scenario_json();
+std::string_view hot_pair_scenario_json();
+std::string_view burst_scenario_json();
+std::string_view seed_155_cities_scenario_json();
 
 namespace {
 
@@ -526,6 +530,112 @@ Result<Nanos> duration_field(const json::object& o, std::string_view key, std::s
   return d;
 }
 
+}  // namespace
+
+// ---- parts every kind reads ------------------------------------------------------------
+
+Result<void> read_targets(const boost::json::object& doc, Scenario& s) {
+  if (const auto* t = doc.if_contains("targets")) {
+    if (!t->is_object() || t->get_object().empty()) {
+      return fail(scenario_error("targets", "object", "targets: {\"name\": \"http://host:port\"}"));
+    }
+    for (const auto& [k, v] : t->get_object()) {
+      Target target{std::string(k), {}};
+      if (v.is_string() && !v.get_string().empty()) {
+        auto u = parse_target_url(v.get_string());
+        if (!u) return fail(scenario_error("targets." + target.name, "url", u.error().message));
+        target.urls.push_back(std::move(*u));
+      } else if (!v.is_null() && !(v.is_string())) {
+        return fail(scenario_error("targets." + target.name, "url", "a URL string"));
+      }
+      s.targets.push_back(std::move(target));
+    }
+  } else {
+    s.targets.push_back(Target{"default", {}});
+  }
+  return {};
+}
+
+Result<void> read_defaults(const boost::json::object& doc, Scenario& s) {
+  if (const auto* d = doc.if_contains("defaults")) {
+    if (!d->is_object()) return fail(scenario_error("defaults", "object", "an object"));
+    const auto& o = d->get_object();
+    if (const auto* v = o.if_contains("rate"); v && v->is_number()) {
+      s.defaults.rate = v->to_number<double>();
+    }
+    if (o.contains("duration")) {
+      auto x = duration_field(o, "duration", "defaults");
+      if (!x) return fail(x.error());
+      s.defaults.duration = *x;
+    }
+    if (o.contains("warmup")) {
+      auto x = duration_field(o, "warmup", "defaults");
+      if (!x) return fail(x.error());
+      s.defaults.warmup = *x;
+    }
+    if (o.contains("timeout")) {
+      auto x = duration_field(o, "timeout", "defaults");
+      if (!x) return fail(x.error());
+      s.defaults.timeout = *x;
+    }
+    if (const auto* v = o.if_contains("connections"); v && v->is_int64()) {
+      s.defaults.connections = static_cast<int>(v->get_int64());
+    }
+    if (const auto* v = o.if_contains("arrivals"); v && v->is_string()) {
+      auto a = parse_arrival_process(v->get_string());
+      if (!a) return fail(a.error());
+      s.defaults.arrivals = *a;
+    }
+    if (const auto* v = o.if_contains("stages")) {
+      if (!v->is_array()) return fail(scenario_error("defaults.stages", "array", "stage texts"));
+      for (const auto& sv : v->get_array()) {
+        if (!sv.is_string())
+          return fail(scenario_error("defaults.stages", "string", "\"30s@100\""));
+        auto stage = parse_stage(sv.get_string());
+        if (!stage) return fail(stage.error());
+        s.defaults.stages.push_back(*stage);
+      }
+    }
+  }
+  if (const auto* v = doc.if_contains("slo")) {
+    if (!v->is_array()) return fail(scenario_error("slo", "array", "threshold texts"));
+    for (const auto& x : v->get_array()) {
+      if (!x.is_string()) return fail(scenario_error("slo", "string", "\"p99<250ms\""));
+      s.slos.emplace_back(x.get_string());
+    }
+  }
+  return {};
+}
+
+Result<void> read_spans(const boost::json::object& o, const std::string& path, Operation& op) {
+  if (const auto* spans = o.if_contains("spans")) {
+    if (!spans->is_array()) return fail(scenario_error(path + ".spans", "array", "an array"));
+    for (const auto& sv : spans->get_array()) {
+      if (!sv.is_object()) return fail(scenario_error(path + ".spans", "object", "objects"));
+      tongban::json::Reader sr(sv.get_object(), path + ".spans");
+      auto sname = sr.string("name", 1, 64);
+      auto from = sr.string("from", 1, 64);
+      auto to = sr.string("to", 1, 64);
+      if (!sname) return fail(sname.error());
+      if (!from) return fail(from.error());
+      if (!to) return fail(to.error());
+      Span span{*sname, op.steps.size(), op.steps.size()};
+      for (std::size_t i = 0; i < op.steps.size(); ++i) {
+        if (op.steps[i]->name == *from) span.from = i;
+        if (op.steps[i]->name == *to) span.to = i;
+      }
+      if (span.from == op.steps.size() || span.to == op.steps.size() || span.to < span.from) {
+        return fail(scenario_error(path + ".spans", "steps",
+                                   "span " + *sname + ": from/to must name steps in order"));
+      }
+      op.spans.push_back(std::move(span));
+    }
+  }
+  return {};
+}
+
+namespace {
+
 struct BuildState {
   const Scenario* scenario = nullptr;
   std::map<std::string, std::vector<std::string>> data;
@@ -622,6 +732,10 @@ Result<std::unique_ptr<Step>> build_step(const json::object& o, const std::strin
   auto think = duration_field(o, "think", path);
   if (!think) return fail(think.error());
   step->think = *think;
+  if (const auto* rec = o.if_contains("record")) {
+    if (!rec->is_bool()) return fail(scenario_error(path + ".record", "boolean", "true or false"));
+    step->record = rec->get_bool();
+  }
   if (const auto* pl = o.if_contains("poll")) {
     if (!pl->is_object()) return fail(scenario_error(path + ".poll", "object", "an object"));
     const auto& po = pl->get_object();
@@ -681,29 +795,7 @@ Result<Operation> build_operation(const json::object& o, const std::string& path
   }
   // A later step may use what an earlier one extracted; the check is at run time, so only
   // names no step of this operation (nor setup or vars) provides are flagged here.
-  if (const auto* spans = o.if_contains("spans")) {
-    if (!spans->is_array()) return fail(scenario_error(path + ".spans", "array", "an array"));
-    for (const auto& sv : spans->get_array()) {
-      if (!sv.is_object()) return fail(scenario_error(path + ".spans", "object", "objects"));
-      tongban::json::Reader sr(sv.get_object(), path + ".spans");
-      auto sname = sr.string("name", 1, 64);
-      auto from = sr.string("from", 1, 64);
-      auto to = sr.string("to", 1, 64);
-      if (!sname) return fail(sname.error());
-      if (!from) return fail(from.error());
-      if (!to) return fail(to.error());
-      Span span{*sname, op.steps.size(), op.steps.size()};
-      for (std::size_t i = 0; i < op.steps.size(); ++i) {
-        if (op.steps[i]->name == *from) span.from = i;
-        if (op.steps[i]->name == *to) span.to = i;
-      }
-      if (span.from == op.steps.size() || span.to == op.steps.size() || span.to < span.from) {
-        return fail(scenario_error(path + ".spans", "steps",
-                                   "span " + *sname + ": from/to must name steps in order"));
-      }
-      op.spans.push_back(std::move(span));
-    }
-  }
+  if (auto ok = read_spans(o, path, op); !ok) return fail(ok.error());
   return op;
 }
 
@@ -775,24 +867,7 @@ Result<Scenario> build_http_scenario(const boost::json::object& doc) {
   s.kind = "http";
   if (auto d = r.optional_string("description", 4096); d && *d) s.description = **d;
 
-  if (const auto* t = doc.if_contains("targets")) {
-    if (!t->is_object() || t->get_object().empty()) {
-      return fail(scenario_error("targets", "object", "targets: {\"name\": \"http://host:port\"}"));
-    }
-    for (const auto& [k, v] : t->get_object()) {
-      Target target{std::string(k), {}};
-      if (v.is_string() && !v.get_string().empty()) {
-        auto u = parse_target_url(v.get_string());
-        if (!u) return fail(scenario_error("targets." + target.name, "url", u.error().message));
-        target.urls.push_back(std::move(*u));
-      } else if (!v.is_null() && !(v.is_string())) {
-        return fail(scenario_error("targets." + target.name, "url", "a URL string"));
-      }
-      s.targets.push_back(std::move(target));
-    }
-  } else {
-    s.targets.push_back(Target{"default", {}});
-  }
+  if (auto ok = read_targets(doc, s); !ok) return fail(ok.error());
 
   BuildState st;
   st.scenario = &s;
@@ -839,53 +914,7 @@ Result<Scenario> build_http_scenario(const boost::json::object& doc) {
   }
   if (auto ok = check_variables(s); !ok) return fail(ok.error());
 
-  if (const auto* d = doc.if_contains("defaults")) {
-    if (!d->is_object()) return fail(scenario_error("defaults", "object", "an object"));
-    const auto& o = d->get_object();
-    if (const auto* v = o.if_contains("rate"); v && v->is_number()) {
-      s.defaults.rate = v->to_number<double>();
-    }
-    if (o.contains("duration")) {
-      auto x = duration_field(o, "duration", "defaults");
-      if (!x) return fail(x.error());
-      s.defaults.duration = *x;
-    }
-    if (o.contains("warmup")) {
-      auto x = duration_field(o, "warmup", "defaults");
-      if (!x) return fail(x.error());
-      s.defaults.warmup = *x;
-    }
-    if (o.contains("timeout")) {
-      auto x = duration_field(o, "timeout", "defaults");
-      if (!x) return fail(x.error());
-      s.defaults.timeout = *x;
-    }
-    if (const auto* v = o.if_contains("connections"); v && v->is_int64()) {
-      s.defaults.connections = static_cast<int>(v->get_int64());
-    }
-    if (const auto* v = o.if_contains("arrivals"); v && v->is_string()) {
-      auto a = parse_arrival_process(v->get_string());
-      if (!a) return fail(a.error());
-      s.defaults.arrivals = *a;
-    }
-    if (const auto* v = o.if_contains("stages")) {
-      if (!v->is_array()) return fail(scenario_error("defaults.stages", "array", "stage texts"));
-      for (const auto& sv : v->get_array()) {
-        if (!sv.is_string())
-          return fail(scenario_error("defaults.stages", "string", "\"30s@100\""));
-        auto stage = parse_stage(sv.get_string());
-        if (!stage) return fail(stage.error());
-        s.defaults.stages.push_back(*stage);
-      }
-    }
-  }
-  if (const auto* v = doc.if_contains("slo")) {
-    if (!v->is_array()) return fail(scenario_error("slo", "array", "threshold texts"));
-    for (const auto& x : v->get_array()) {
-      if (!x.is_string()) return fail(scenario_error("slo", "string", "\"p99<250ms\""));
-      s.slos.emplace_back(x.get_string());
-    }
-  }
+  if (auto ok = read_defaults(doc, s); !ok) return fail(ok.error());
   return s;
 }
 
@@ -964,8 +993,23 @@ Registry& Registry::instance() {
         "identity login, catalog search and datahub directory reads on the local stack "
         "(8081, 8082, 8083)",
         smoke_scenario_json()});
-    // Extension point: the delegation scenarios (seed-155-cities, hot-pair, burst) register
-    // a kind here that draws city pairs by migrant flow and walks a case's life cycle.
+    r.add_kind(ScenarioKind{"delegation",
+                            "cross-city cases through their life cycle at two places, on the "
+                            "platform's agreements, pairs by migrant flow (delegation.hpp)",
+                            build_delegation_scenario});
+    r.add_builtin(BuiltinScenario{
+        "hot-pair",
+        "one city pair (the agreed pair with the largest migrant flow) carries every case: "
+        "full life cycles without think time, hand-off span",
+        hot_pair_scenario_json()});
+    r.add_builtin(BuiltinScenario{
+        "burst", "life cycles on every agreed pair, with spikes of 10x on top of a base rate",
+        burst_scenario_json()});
+    r.add_builtin(BuiltinScenario{
+        "seed-155-cities",
+        "all 155 cities: every agreed pair by migrant flow, the whole mix (life cycles, "
+        "supplements, rejections, withdrawals, refusals, reads) with staff think times",
+        seed_155_cities_scenario_json()});
     return r;
   }();
   return registry;
@@ -988,9 +1032,14 @@ const BuiltinScenario* Registry::find_builtin(std::string_view name) const {
   return nullptr;
 }
 
-Result<Scenario> Registry::build(std::string_view json_text) const {
+Result<Scenario> Registry::build(std::string_view json_text, const Vars& overrides) const {
   auto doc = tongban::json::parse_object(json_text);
   if (!doc) return fail(doc.error());
+  if (!overrides.empty()) {
+    auto& vars = (*doc)["vars"];
+    if (!vars.is_object()) vars = json::object{};
+    for (const auto& [k, v] : overrides) vars.get_object()[k] = v;
+  }
   std::string kind = "http";
   if (const auto* k = doc->if_contains("kind")) {
     if (!k->is_string()) return fail(scenario_error("kind", "string", "a kind name"));
@@ -1005,8 +1054,8 @@ Result<Scenario> Registry::build(std::string_view json_text) const {
   return s;
 }
 
-Result<Scenario> Registry::load(std::string_view name_or_path) const {
-  if (const auto* b = find_builtin(name_or_path)) return build(b->document);
+Result<Scenario> Registry::load(std::string_view name_or_path, const Vars& overrides) const {
+  if (const auto* b = find_builtin(name_or_path)) return build(b->document, overrides);
   std::ifstream in{std::string(name_or_path)};
   if (!in) {
     return fail(Error::invalid(
@@ -1015,7 +1064,7 @@ Result<Scenario> Registry::load(std::string_view name_or_path) const {
   }
   std::stringstream ss;
   ss << in.rdbuf();
-  return build(ss.str());
+  return build(ss.str(), overrides);
 }
 
 }  // namespace tongban::loadgen

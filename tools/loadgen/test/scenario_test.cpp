@@ -128,7 +128,7 @@ TEST(Scenario, a_document_with_a_mistake_names_the_field) {
       {"name": "s", "think": "soon"}]}]})")
                 .find("think"),
             std::string::npos);
-  EXPECT_NE(error_of(R"({"name": "x", "kind": "delegation", "operations": []})").find("kind"),
+  EXPECT_NE(error_of(R"({"name": "x", "kind": "grpc", "operations": []})").find("kind"),
             std::string::npos);
   EXPECT_NE(error_of("{not json").find("JSON"), std::string::npos);
 }

@@ -7,6 +7,7 @@
 
 #include <compare>
 #include <cstdint>
+#include <cstdio>
 #include <functional>
 #include <map>
 #include <memory>
@@ -53,6 +54,23 @@ class Transport {
 
 enum class Mode { open, closed };
 
+// --record FILE: one JSON line per outcome of each step marked `record` (warm-up included):
+// {"at", "op", "step", "index", "ok", "status", "error", "vars"}, vars being what the flow
+// holds after the step (a case id, its cities). A check after a run reads it to find every
+// acknowledged submission; "sent" are all the lines of a step, "acknowledged" the ok ones.
+class Recorder {
+ public:
+  explicit Recorder(std::FILE* out) : out_(out) {}
+  void write(std::string_view op, std::string_view step, std::uint64_t index, bool ok, int status,
+             std::string_view error, const Vars& vars);
+  std::int64_t lines() const;
+
+ private:
+  mutable std::mutex mu_;  // workers on several threads share the file
+  std::FILE* out_;
+  std::int64_t lines_ = 0;
+};
+
 struct RunConfig {
   Mode mode = Mode::open;
   Nanos warmup = 0;                   // flows due before this are run but not counted
@@ -70,6 +88,7 @@ struct RunConfig {
   // and instance draws its own seeds.
   std::uint64_t vu_offset = 0;
   std::uint64_t vu_stride = 1;
+  Recorder* recorder = nullptr;  // --record
 };
 
 // Latency of one kind of thing, in microseconds: from when it was due (corrected) and from
@@ -167,6 +186,8 @@ class Worker {
   void arm(Nanos when);
   void start_flow(const Operation& op, std::uint64_t index, Nanos due, bool measured, int vu);
   void run_step(Flow* flow);
+  void end_spans(Flow* flow, Nanos done);
+  void record(const Flow* flow, bool ok, int status, std::string_view error);
   void on_result(Flow* flow, HttpResult&& result);
   void finish_flow(Flow* flow, bool ok, std::string error = {});
   Flow* acquire_flow();

@@ -36,7 +36,8 @@ struct RunOptions {
   Nanos think = 0;
   Nanos expected_interval = 0;
   Headers extra_headers;
-  bool progress = true;  // the per-second line on stderr
+  bool progress = true;          // the per-second line on stderr
+  Recorder* recorder = nullptr;  // --record
 };
 
 // The effective stages and warm-up: command line first, then the scenario's defaults.

@@ -52,6 +52,9 @@ struct OutRequest {
   std::string path = "/";  // path and query, appended to the target URL's base path
   Headers headers;
   std::string body;
+  // Set by steps whose target depends on the flow (the delegation node serving a city);
+  // otherwise the step's own target.
+  std::optional<std::size_t> target;
 };
 
 struct InResponse {
@@ -80,12 +83,17 @@ class Step {
   virtual Result<OutRequest> build(FlowState& flow) const = 0;
   // Checks the response and stores extracted values into flow.vars.
   virtual Verdict check(const InResponse& response, FlowState& flow) const = 0;
+  // True when this flow passes the step by without a request (a pre-examination the
+  // agreement does not delegate, a token that is not about to expire). A skipped step
+  // completes at once; spans ending at it end then.
+  virtual bool skip(FlowState&) const { return false; }
 
   std::string name;
   std::size_t target = 0;     // index into Scenario::targets
   Nanos think = 0;            // pause after this step, before the next
   std::optional<Poll> poll;   // repeat while check() says retry
   bool reads_headers = true;  // false lets the transport skip copying response headers
+  bool record = false;        // --record writes each outcome of this step (engine.hpp Recorder)
 };
 
 struct Span {  // an end-to-end measure inside one operation
@@ -180,7 +188,8 @@ struct BuiltinScenario {
 
 class Registry {
  public:
-  // The kinds and scenarios this binary ships (http; smoke, http).
+  // The kinds and scenarios this binary ships (http, delegation; http, smoke, hot-pair,
+  // burst, seed-155-cities).
   static Registry& instance();
 
   void add_kind(ScenarioKind kind);
@@ -190,10 +199,11 @@ class Registry {
   const std::vector<ScenarioKind>& kinds() const { return kinds_; }
   const std::vector<BuiltinScenario>& builtins() const { return builtins_; }
 
-  // A document's "kind" (default http) picks the builder.
-  Result<Scenario> build(std::string_view json_text) const;
+  // A document's "kind" (default http) picks the builder. `overrides` (--var NAME=VALUE)
+  // replace or add entries of the document's "vars" before the kind reads it.
+  Result<Scenario> build(std::string_view json_text, const Vars& overrides = {}) const;
   // A built-in name, or a path to a scenario file.
-  Result<Scenario> load(std::string_view name_or_path) const;
+  Result<Scenario> load(std::string_view name_or_path, const Vars& overrides = {}) const;
 
  private:
   std::vector<ScenarioKind> kinds_;
@@ -202,5 +212,12 @@ class Registry {
 
 // The http kind: the declarative format of README.md.
 Result<Scenario> build_http_scenario(const boost::json::object& doc);
+
+// Parts of a scenario document every kind reads the same way (README "Scenario files"):
+// "targets" (a target "default" when absent), "defaults" with "slo", an operation's "spans"
+// (by step name, steps in `op` already built).
+Result<void> read_targets(const boost::json::object& doc, Scenario& s);
+Result<void> read_defaults(const boost::json::object& doc, Scenario& s);
+Result<void> read_spans(const boost::json::object& op_doc, const std::string& path, Operation& op);
 
 }  // namespace tongban::loadgen
