@@ -30,6 +30,9 @@ ChildProcess::ChildProcess(std::string binary, std::vector<std::string> args,
     prctl(PR_SET_PDEATHSIG, SIGTERM);
     dup2(fd, STDOUT_FILENO);
     dup2(fd, STDERR_FILENO);
+    // Nothing else of the test's: a listener it inherited would keep the test's port bound
+    // after the test closed it (a receiver stopped and restarted on the same port).
+    close_range(3, ~0U, 0);
     // The test may block signals in its threads; the child starts with a clean mask.
     sigset_t none;
     sigemptyset(&none);
