@@ -4,8 +4,12 @@
 // (headers and body checked as a mail reader sees them) and a signed webhook POST; receivers
 // down are retried until they are back; a duplicate event sends once; preferences decide;
 // a receiver refusing for good leaves a dead delivery visible by API and metric.
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
 #include <openssl/evp.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <array>
 #include <boost/json/parse.hpp>
@@ -22,6 +26,7 @@
 #include <sstream>
 #include <thread>
 
+#include "channels/smtp.hpp"
 #include "tongban/bus/envelope.hpp"
 #include "tongban/bus/producer.hpp"
 #include "tongban/core/clock.hpp"
@@ -96,11 +101,30 @@ std::string hmac_hex(std::string_view key, std::string_view data) {
   return out;
 }
 
+// A free loopback port below the kernel's ephemeral range (32768 and up here), so a
+// receiver stopped by a test can listen on it again: an ephemeral port may meanwhile be
+// some outgoing connection's local port.
+int pick_port() {
+  static std::mt19937 gen(std::random_device{}());
+  for (int i = 0; i < 200; ++i) {
+    const int port = 20000 + static_cast<int>(gen() % 12000);
+    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_port = htons(static_cast<std::uint16_t>(port));
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    const bool free = ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
+    ::close(fd);
+    if (free) return port;
+  }
+  return 0;
+}
+
 // The SMTP server: aiosmtpd under Debian's python, one JSON file per accepted message.
 class SmtpSink {
  public:
   explicit SmtpSink(fs::path dir) : dir_(std::move(dir)) { fs::create_directories(dir_); }
-  bool start(int port = 0) {
+  bool start(int port = pick_port()) {
     process_ = std::make_unique<ChildProcess>(
         "/usr/bin/python3",
         std::vector<std::string>{TONGBAN_SMTP_SINK, "--dir", dir_.string(), "--port",
@@ -157,7 +181,7 @@ class WebhookReceiver {
     std::string body;
     json::object json;
   };
-  bool start(int port = 0) {
+  bool start(int port = pick_port()) {
     auto router = std::make_shared<tongban::http::Router>();
     router->post("/hooks/tongban", [this](tongban::http::Request& req) {
       Post p{req.headers, req.body, parse_object(req.body)};
@@ -171,7 +195,10 @@ class WebhookReceiver {
     o.port = static_cast<std::uint16_t>(port);
     o.worker_threads = 2;
     auto s = tongban::http::Server::start(o, router, nullptr);
-    if (!s) return false;
+    if (!s) {
+      error_ = s.error().message;
+      return false;
+    }
     server_ = std::move(*s);
     port_ = server_->port();
     return true;
@@ -182,6 +209,7 @@ class WebhookReceiver {
   }
   ~WebhookReceiver() { stop(); }
   int port() const { return port_; }
+  const std::string& error() const { return error_; }
   std::string url() const { return "http://127.0.0.1:" + std::to_string(port_) + "/hooks/tongban"; }
   void refuse(const std::string& recipient, bool on) {
     std::lock_guard lock(m_);
@@ -210,6 +238,7 @@ class WebhookReceiver {
   std::set<std::string> refuse_;
   std::unique_ptr<tongban::http::Server> server_;
   int port_ = 0;
+  std::string error_;
 };
 
 class NotifyTest : public ::testing::Test {
@@ -221,8 +250,10 @@ class NotifyTest : public ::testing::Test {
     const auto run = tongban::ids::random_hex(4);
     tmp_ = fs::temp_directory_path() / ("notify-it-" + run);
     group_ = "notify-test-" + run;
-    stack_ = new tongban::testing::Stack(
-        tongban::testing::StackOptions{kafka_, {TONGBAN_IDENTITY_BIN, "", "", "", ""}});
+    tongban::testing::StackOptions so;
+    so.kafka = kafka_;
+    so.binaries.identity = TONGBAN_IDENTITY_BIN;  // identity alone: tokens for the test
+    stack_ = new tongban::testing::Stack(so);
     if (!stack_->error().empty()) {
       setup_error_ = stack_->error();
       return;
@@ -234,7 +265,7 @@ class NotifyTest : public ::testing::Test {
     }
     webhook_ = new WebhookReceiver();
     if (!webhook_->start()) {
-      setup_error_ = "webhook receiver did not start";
+      setup_error_ = "webhook receiver did not start: " + webhook_->error();
       return;
     }
     redis_ = new tongban::testing::PrivateRedis();
@@ -448,7 +479,7 @@ TEST_F(NotifyTest, a_case_event_becomes_an_email_and_a_signed_webhook_post_for_t
   EXPECT_TRUE(str(raw, "Subject").starts_with("=?UTF-8?B?")) << str(raw, "Subject");
   EXPECT_EQ(str(headers, "To"), address);
   EXPECT_NE(str(headers, "From").find(kFrom), std::string::npos);
-  EXPECT_EQ(str(headers, "From").substr(0, 10), "通办 tongban");
+  EXPECT_TRUE(str(headers, "From").starts_with("通办 tongban")) << str(headers, "From");
   EXPECT_NE(str(headers, "Content-Type").find("charset=\"UTF-8\""), std::string::npos)
       << str(headers, "Content-Type");
   EXPECT_EQ(str(headers, "X-Tongban-Event"), "case_supplement_requested");
@@ -623,7 +654,7 @@ TEST_F(NotifyTest, the_webhook_receiver_down_is_retried_until_it_is_back) {
     }
     return false;
   })) << json::serialize(notifications(token));
-  ASSERT_TRUE(webhook_->start(port));
+  ASSERT_TRUE(webhook_->start(port)) << webhook_->error();
   ASSERT_TRUE(eventually([&] { return webhook_->for_case(id).size() == 1; }));
   EXPECT_NE(str(webhook_->for_case(id)[0].json, "text").find("不属于本地受理范围"),
             std::string::npos);
@@ -760,6 +791,126 @@ TEST_F(NotifyTest, sigterm_drains_and_exits_zero) {
   notify_->signal(SIGTERM);
   EXPECT_EQ(notify_->wait(60s), 0) << notify_->output();
   EXPECT_TRUE(notify_->wait_for_log("consumer stopped", 1s));
+}
+
+// The SMTP client against the same real server with STARTTLS and AUTH required: a
+// certificate made here with openssl, verified by host name; wrong credentials, a server
+// without STARTTLS and an unknown CA are refused, each for its own reason.
+class SmtpClient : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() / ("notify-smtp-" + tongban::ids::random_hex(4));
+    fs::create_directories(dir_);
+    const auto cmd =
+        "openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=127.0.0.1 "
+        "-addext subjectAltName=IP:127.0.0.1 -keyout " +
+        (dir_ / "key.pem").string() + " -out " + (dir_ / "cert.pem").string() + " 2>/dev/null";
+    ASSERT_EQ(std::system(cmd.c_str()), 0);
+  }
+  void TearDown() override {
+    std::error_code ec;
+    fs::remove_all(dir_, ec);
+  }
+  std::unique_ptr<ChildProcess> start_sink(const std::vector<std::string>& extra, int& port) {
+    std::vector<std::string> args{TONGBAN_SMTP_SINK, "--dir", (dir_ / "mail").string()};
+    args.insert(args.end(), extra.begin(), extra.end());
+    auto p = std::make_unique<ChildProcess>("/usr/bin/python3", args,
+                                            std::map<std::string, std::string>{});
+    auto got = p->wait_for_port(60s);
+    port = got.value_or(0);
+    return p;
+  }
+  tongban::notify::SmtpOptions options(int port) {
+    tongban::notify::SmtpOptions o;
+    o.host = "127.0.0.1";
+    o.port = port;
+    o.from_address = kFrom;
+    o.from_name = "通办";
+    o.starttls = true;
+    o.ca_file = (dir_ / "cert.pem").string();
+    o.username = "relay-user";
+    o.password = "relay-pass";
+    o.timeout = 20s;
+    return o;
+  }
+  static tongban::notify::EmailMessage message() {
+    tongban::notify::EmailMessage m;
+    m.from_name = "通办";
+    m.from_address = kFrom;
+    m.to = "li.hua@example.cn";
+    m.subject = "测试 TLS";
+    m.body = "正文\n.\n结束";
+    m.message_id = "tls-test@tongban.example.org";
+    m.date = std::chrono::system_clock::now();
+    return m;
+  }
+  fs::path dir_;
+};
+
+TEST_F(SmtpClient, sends_over_starttls_with_auth_plain_to_a_server_requiring_both) {
+  int port = 0;
+  auto sink = start_sink({"--tls", (dir_ / "cert.pem").string(), (dir_ / "key.pem").string(),
+                          "--auth", "relay-user:relay-pass"},
+                         port);
+  ASSERT_NE(port, 0) << sink->output();
+  auto r = tongban::notify::smtp_send(options(port), message());
+  ASSERT_TRUE(r) << r.error().message << "\n" << sink->output();
+  EXPECT_TRUE(r->tls);
+  SmtpSink reader(dir_ / "mail");
+  ASSERT_TRUE(eventually([&] { return reader.messages().size() == 1; }));
+  const auto m = reader.messages().at(0);
+  EXPECT_TRUE(m.at("tls").as_bool());
+  EXPECT_TRUE(m.at("authenticated").as_bool());
+  EXPECT_EQ(str(m, "subject"), "测试 TLS");
+  EXPECT_EQ(lf(str(m, "body")), "正文\n.\n结束\n");
+}
+
+TEST_F(SmtpClient, wrong_credentials_are_refused_for_good) {
+  int port = 0;
+  auto sink = start_sink({"--tls", (dir_ / "cert.pem").string(), (dir_ / "key.pem").string(),
+                          "--auth", "relay-user:other"},
+                         port);
+  ASSERT_NE(port, 0) << sink->output();
+  auto r = tongban::notify::smtp_send(options(port), message());
+  ASSERT_FALSE(r);
+  EXPECT_FALSE(r.error().retryable) << r.error().message;
+  EXPECT_NE(r.error().message.find("AUTH: 535"), std::string::npos) << r.error().message;
+}
+
+TEST_F(SmtpClient, a_server_without_starttls_gets_nothing_when_tls_is_required) {
+  int port = 0;
+  auto sink = start_sink({}, port);
+  ASSERT_NE(port, 0) << sink->output();
+  auto r = tongban::notify::smtp_send(options(port), message());
+  ASSERT_FALSE(r);
+  EXPECT_NE(r.error().message.find("does not offer STARTTLS"), std::string::npos)
+      << r.error().message;
+  EXPECT_FALSE(fs::exists(dir_ / "mail") && !fs::is_empty(dir_ / "mail"));
+}
+
+TEST_F(SmtpClient, a_certificate_from_an_unknown_ca_fails_the_handshake) {
+  int port = 0;
+  auto sink =
+      start_sink({"--tls", (dir_ / "cert.pem").string(), (dir_ / "key.pem").string()}, port);
+  ASSERT_NE(port, 0) << sink->output();
+  auto o = options(port);
+  o.ca_file.clear();  // the system's CAs do not know it
+  o.username.clear();
+  auto r = tongban::notify::smtp_send(o, message());
+  ASSERT_FALSE(r);
+  EXPECT_NE(r.error().message.find("TLS handshake"), std::string::npos) << r.error().message;
+}
+
+TEST_F(SmtpClient, a_closed_port_is_a_retryable_failure) {
+  int port = 0;
+  { auto sink = start_sink({}, port); }  // started and stopped: nothing listens now
+  ASSERT_NE(port, 0);
+  auto o = options(port);
+  o.starttls = false;
+  o.username.clear();
+  auto r = tongban::notify::smtp_send(o, message());
+  ASSERT_FALSE(r);
+  EXPECT_TRUE(r.error().retryable) << r.error().message;
 }
 
 }  // namespace

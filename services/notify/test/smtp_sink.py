@@ -85,7 +85,8 @@ def main():
         def authenticator(server, session, envelope, mechanism, data):
             ok = (isinstance(data, LoginPassword) and data.login.decode() == user
                   and data.password.decode() == password)
-            return AuthResult(success=ok)
+            # handled=False: aiosmtpd answers 535 itself (True would leave the client waiting).
+            return AuthResult(success=ok, handled=False)
 
         kwargs.update(authenticator=authenticator, auth_required=True, auth_require_tls=True)
     controller = Controller(Sink(args.dir), hostname="127.0.0.1", port=port, **kwargs)
