@@ -414,9 +414,15 @@ TEST_F(CrossCity, a_case_crosses_two_nodes_from_submission_to_rating) {
   json::array every;
   for (const auto& m : item.at("materials").as_array()) every.push_back(m.at("name_zh"));
   all_materials["materials"] = every;
+  // Without datahub nothing is exempted: the material held as an e-licence must be brought.
+  r = post(a_ + "/v1/cases", clerk_a, submission);
+  EXPECT_EQ(r.status, 422) << r.body;
+  EXPECT_EQ(str(parse(r), "rule"), "materials_missing");
+  EXPECT_EQ(str(parse(r), "materials_check"), "unavailable");
+  // Brought: datahub is not needed at all.
   r = post(a_ + "/v1/cases", clerk_a, all_materials);
   ASSERT_EQ(r.status, 201) << r.body;
-  EXPECT_EQ(str(parse(r), "materials_check"), "unavailable");
+  EXPECT_EQ(str(parse(r), "materials_check"), "not_needed");
   const auto id2 = str(parse(r), "id");
   EXPECT_EQ(post(a_ + "/v1/cases/" + id2 + "/receive", clerk_a, json::object{}).status, 200);
 

@@ -187,6 +187,11 @@ void Delegation::add_case_routes() {
     if (*pair) agreements.push_back(std::move(**pair));
     const auto now = clock_.now();
     auto admitted = check_submission(sr, agreements, now);
+    if (!admitted && admitted.error().rule == "materials_missing" &&
+        materials_check == "unavailable") {
+      // Say why nothing was exempted: bring the material, or try again once datahub answers.
+      return http::problem(admitted.error(), {{"materials_check", materials_check}});
+    }
     if (!admitted) return http::problem(admitted.error());
     auto decide_limit = reference_.implementation(*item_code, admitted->accepting_city);
     if (!decide_limit) return http::problem(decide_limit.error());
