@@ -3,6 +3,7 @@
 #include <boost/json/array.hpp>
 #include <charconv>
 #include <condition_variable>
+#include <filesystem>
 #include <fstream>
 #include <mutex>
 #include <sstream>
@@ -127,6 +128,9 @@ Result<std::pair<NotifyOptions, Templates>> load_options(service::Env& env) {
   }
   o.staff = std::move(*directory);
 
+  if (!dir.empty() && !std::filesystem::is_directory(dir)) {
+    return fail(knob("TONGBAN_NOTIFY_TEMPLATES", "folder", dir + " is not a folder"));
+  }
   std::vector<Templates::File> files;
   for (auto l : {Language::zh, Language::en}) {
     const auto name = std::string(to_string(l)) + ".txt";

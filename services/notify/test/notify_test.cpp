@@ -62,6 +62,7 @@ TEST_F(NotifyConfig, bad_knobs_are_refused_naming_the_variable) {
   expect_refused("TONGBAN_NOTIFY_STAFF_EMAILS", "nanjing=window@nj.example.gov.cn", "city_mailbox");
   expect_refused("TONGBAN_NOTIFY_STAFF_LANGUAGE", "fr", "enum");
   expect_refused("TONGBAN_NOTIFY_MAX_ATTEMPTS", "0", "range");
+  expect_refused("TONGBAN_NOTIFY_TEMPLATES", "/nonexistent/templates", "folder");
 }
 
 TEST_F(NotifyConfig, a_template_folder_replaces_a_language_and_is_checked_whole) {
