@@ -356,7 +356,8 @@ class LoadFaults : public ::testing::Test {
     std::vector<std::string> codes;
     auto items = client_.get(url(catalog_) + "/v1/items?cross_city=true&page_size=50");
     ASSERT_TRUE(items && items->status == 200);
-    for (const auto& v : parse_object(items->body).at("items").as_array()) {
+    const auto list = parse_object(items->body);  // (a temporary's member would dangle)
+    for (const auto& v : list.at("items").as_array()) {
       const auto code = str(v.as_object(), "code");
       bool both = true;
       for (const char* city : {kNanjing, kWuxi}) {

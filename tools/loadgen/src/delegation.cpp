@@ -171,6 +171,9 @@ class World {
   std::set<std::string, std::less<>> agreed;  // "a-b" with a < b
   std::map<std::string, std::vector<std::string>, std::less<>> materials;
   std::vector<std::string> item_codes;
+  // Pairs without an agreement whose cities the nodes serve (submit_refused), by flow.
+  std::vector<const cities::CityPair*> unagreed;
+  std::vector<double> unagreed_cumulative;
   std::deque<Job> jobs;
 
   std::optional<std::size_t> node_of(std::string_view city) const {
@@ -324,25 +327,6 @@ std::optional<std::string> take_login(World& w, const std::string& key, const In
 
 // ---- drawing a flow's cities, item and applicant ---------------------------------------
 
-// Every city pair by migrant flow, for submissions where no agreement exists.
-struct AllPairs {
-  std::vector<double> cumulative;
-  std::vector<const cities::CityPair*> pairs;
-};
-const AllPairs& all_pairs() {
-  static const AllPairs all = [] {
-    AllPairs p;
-    double sum = 0;
-    for (const auto& pair : cities::directory().pairs()) {
-      sum += pair.weight;
-      p.cumulative.push_back(sum);
-      p.pairs.push_back(&pair);
-    }
-    return p;
-  }();
-  return all;
-}
-
 std::size_t pick_weighted(const std::vector<double>& cumulative, Rng& rng) {
   const double x = rng.unit() * cumulative.back();
   auto it = std::upper_bound(cumulative.begin(), cumulative.end(), x);
@@ -366,17 +350,12 @@ void draw(const World& w, FlowState& f, bool refused) {
     f.vars["delivery"] = p.delivery.empty() ? "" : p.delivery[f.rng.below(p.delivery.size())];
     f.vars["applicant"] = applicant_key(b, f.rng.below(w.applicants));
   } else {
-    // Where people ask without an agreement: pairs by migrant flow, those with one left out.
-    const auto& all = all_pairs();
-    for (int attempt = 0; attempt < 200 && a.empty(); ++attempt) {
-      const auto* p = all.pairs[pick_weighted(all.cumulative, f.rng)];
+    // Where people ask without an agreement: the other pairs, by migrant flow.
+    if (!w.unagreed.empty()) {
+      const auto* p = w.unagreed[pick_weighted(w.unagreed_cumulative, f.rng)];
       const bool swap = f.rng.below(2) == 1;
-      const auto& x = swap ? p->b->code : p->a->code;
-      const auto& y = swap ? p->a->code : p->b->code;
-      if (w.agreed.contains(p->a->code + "-" + p->b->code)) continue;
-      if (!w.node_of(x) || !w.node_of(y) || !w.has_account(staff_key("clerk", x))) continue;
-      a = x;
-      b = y;
+      a = swap ? p->b->code : p->a->code;
+      b = swap ? p->a->code : p->b->code;
     }
     f.vars["item"] = w.item_codes.empty() ? "" : w.item_codes[f.rng.below(w.item_codes.size())];
     f.vars["applicant"] = "";
@@ -603,6 +582,21 @@ class SetupStep final : public Step {
       w_->cumulative.push_back(sum);
     }
     for (const auto& [code, names] : w_->materials) w_->item_codes.push_back(code);
+    if (w_->refused) {
+      sum = 0;
+      for (const auto& p : cities::directory().pairs()) {
+        if (w_->agreed.contains(p.a->code + "-" + p.b->code) || !w_->node_of(p.a->code) ||
+            !w_->node_of(p.b->code)) {
+          continue;
+        }
+        sum += std::max(p.weight, 1e-6);
+        w_->unagreed.push_back(&p);
+        w_->unagreed_cumulative.push_back(sum);
+      }
+      if (w_->unagreed.empty()) {
+        return "submit_refused needs a pair without an agreement whose cities the nodes serve";
+      }
+    }
     return std::nullopt;
   }
 
@@ -675,7 +669,7 @@ class ActionStep final : public Step {
     const auto& a = var(f, "receiving");
     const auto& b = var(f, "accepting");
     if (a.empty()) {
-      return fail(Error::invalid("pair", "no_pair", "no city pair without an agreement left"));
+      return fail(Error::invalid("pair", "no_pair", "no city pair to draw"));
     }
     auto place = info_.place;
     if (place == Place::current) {

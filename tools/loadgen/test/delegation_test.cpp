@@ -372,6 +372,30 @@ TEST(Delegation, refused_submissions_go_where_no_agreement_exists_and_expect_the
   EXPECT_TRUE(h.platform.cases.empty());  // every one refused: no agreement
 }
 
+TEST(Delegation, refused_submissions_stay_among_the_cities_the_nodes_serve) {
+  Harness h;
+  h.platform.nodes = {{"320100", "320200", "320300"}};
+  h.platform.agreements = {{"320100", "320200", {{"PS-0001", "RECEIPT"}}}};
+  const auto s = load(R"({"kind": "delegation", "name": "t",
+      "targets": {"identity": "http://i", "catalog": "http://c", "delegation": "http://d"},
+      "vars": {"nodes": "delegation=320100,320200,320300"},
+      "operations": [{"name": "refused", "steps": ["submit_refused"]}]})");
+  ASSERT_TRUE(h.run_setup(s));
+  const auto stats = h.run(s, 100, 1 * kSecond);
+  EXPECT_EQ(stats.counters.ok, 100);
+  // Only Xuzhou has no agreement with the others: every refused case involves it.
+  int submissions = 0;
+  for (const auto& [target, what] : h.platform.log) submissions += what == "POST /v1/cases";
+  EXPECT_EQ(submissions, 100);
+  for (const auto& r : h.transport->sent_requests) {
+    if (r.path != "/v1/cases") continue;
+    const auto body = json::parse(r.body).as_object();
+    const auto b = std::string(body.at("applicant").at("registration_city").as_string());
+    const auto a = caller(r).substr(6);  // clerk-<city>
+    EXPECT_TRUE(a == "320300" || b == "320300") << a << " " << b;
+  }
+}
+
 TEST(Delegation, a_token_about_to_expire_is_refreshed_by_one_flow_while_others_go_on) {
   Harness h;
   h.platform.nodes = {{}};

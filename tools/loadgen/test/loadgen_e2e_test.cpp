@@ -182,7 +182,8 @@ class LoadgenOnStack : public ::testing::Test {
       auto existing = client_.request(Method::get, a + "/v1/agreements?city=" + kNanjing,
                                       {{"Authorization", "Bearer " + da_a}}, "");
       if (existing && existing->status == 200) {
-        for (const auto& v : parse_object(existing->body).at("agreements").as_array()) {
+        const auto doc = parse_object(existing->body);  // (a temporary's member would dangle)
+        for (const auto& v : doc.at("agreements").as_array()) {
           const auto& ag = v.as_object();
           const auto status = str(ag, "status");
           if (str(ag, "city_b") != kWuxi || status == "TERMINATED" || status == "DECLINED") {
