@@ -77,6 +77,7 @@ Actor actor_of(const auth::Principal& p) {
   }
   a.roles = p->roles;
   a.city = p->city;
+  a.province_scope = p.has_scope("supervision:province");
   return a;
 }
 

@@ -122,7 +122,11 @@ Result<Identity::IssuedTokens> Identity::issue_access_token(const SubjectRecord&
   claims["roles"] = std::move(roles);
   if (!s.city.empty()) claims["city"] = s.city;
   if (!s.department.empty()) claims["dept"] = s.department;
-  if (!s.scopes.empty()) claims["scope"] = join_words(s.scopes);
+  // A supervisor's reach (SPEC §3.1: city or province scope) travels as an OAuth scope, so a
+  // service decides from the token alone whose cases the supervisor may see.
+  auto scopes = s.scopes;
+  if (!s.supervisor_scope.empty()) scopes.push_back("supervision:" + s.supervisor_scope);
+  if (!scopes.empty()) claims["scope"] = join_words(scopes);
   if (s.type != "service") claims["acr"] = "L" + std::to_string(s.assurance);
   auto token = keys_.sign(claims);
   if (!token) return fail(std::move(token.error()));

@@ -112,8 +112,8 @@ bool at_place(const Actor& actor, const CaseParties& parties, Who who) {
     case Who::either_city:
       return actor.city == parties.receiving_city || actor.city == parties.accepting_city;
     case Who::either_province:
-      return same_province(actor.city, parties.receiving_city) ||
-             same_province(actor.city, parties.accepting_city);
+      return actor.province_scope && (same_province(actor.city, parties.receiving_city) ||
+                                      same_province(actor.city, parties.accepting_city));
     case Who::anywhere:
       return true;
   }
@@ -270,7 +270,7 @@ std::string describe(const Permission& p) {
     case Who::either_city:
       return role_names(p.any_of) + " of either city";
     case Who::either_province:
-      return role_names(p.any_of) + " of either city's province";
+      return role_names(p.any_of) + " with province scope, of either city's province";
     case Who::anywhere:
       return role_names(p.any_of) + ", anywhere";
   }

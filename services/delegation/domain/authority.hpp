@@ -52,6 +52,9 @@ struct Actor {
   ActorKind kind = ActorKind::citizen;
   std::vector<std::string> roles;  // names as in the token; unknown ones are ignored
   std::string city;                // 6-digit division code; staff: where they work
+  // A supervisor's reach (SPEC §3.1): their city, or (true) every city of their province.
+  // From the token's scope `supervision:province`; absent, city scope (fails closed).
+  bool province_scope = false;
 
   bool has_role(Role r) const;
   RoleSet role_set() const;
@@ -97,7 +100,7 @@ enum class Who : std::uint8_t {
   accepting,        // staff of the accepting city holding one of the roles
   handover,         // staff of the city that hands the result over, holding one of the roles
   either_city,      // staff of the receiving or the accepting city, holding one of the roles
-  either_province,  // staff of the province of either city, holding one of the roles
+  either_province,  // province-scope staff of the province of either city, holding a role
   anywhere,         // staff or a service account anywhere, holding one of the roles
 };
 std::string_view to_string(Who w);

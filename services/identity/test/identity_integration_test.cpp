@@ -259,6 +259,47 @@ TEST_F(IdentityTest, staff_management_follows_the_role_rules) {
   EXPECT_EQ(anonymous.status, 401);
 }
 
+// Services decide a supervisor's reach from the token alone (SPEC §3.1, §3.4).
+TEST_F(IdentityTest, a_supervisors_token_carries_the_scope_of_their_supervision) {
+  const auto admin = admin_token();
+  auto scope_claim = [&](const std::string& login_name) {
+    const auto token = str(login("staff", login_name, kPassword), "access_token");
+    const auto d1 = token.find('.');
+    const auto payload = tongban::auth::base64url::decode(
+        std::string_view(token).substr(d1 + 1, token.find('.', d1 + 1) - d1 - 1));
+    boost::system::error_code ec;
+    auto claims = boost::json::parse(payload.value_or("{}"), ec);
+    const auto* scope = claims.is_object() ? claims.as_object().if_contains("scope") : nullptr;
+    return scope && scope->is_string() ? std::string(scope->as_string()) : std::string("(none)");
+  };
+  for (const std::string scope : {"city", "province"}) {
+    const auto name = "sup-" + scope + "-" + tongban::ids::random_hex(3);
+    auto created = post("/v1/staff",
+                        {{"login", name},
+                         {"name", "Supervisor"},
+                         {"city", "440300"},
+                         {"department", "监察室"},
+                         {"roles", {"supervisor"}},
+                         {"supervisor_scope", scope},
+                         {"password", kPassword}},
+                        admin);
+    ASSERT_EQ(created.status, 201) << created.body;
+    EXPECT_EQ(scope_claim(name), "supervision:" + scope);
+  }
+  const auto clerk = "clerk-" + tongban::ids::random_hex(3);
+  ASSERT_EQ(post("/v1/staff",
+                 {{"login", clerk},
+                  {"name", "Clerk"},
+                  {"city", "440300"},
+                  {"department", "政务服务中心"},
+                  {"roles", {"clerk"}},
+                  {"password", kPassword}},
+                 admin)
+                .status,
+            201);
+  EXPECT_EQ(scope_claim(clerk), "(none)");
+}
+
 TEST_F(IdentityTest, bad_registrations_name_the_field_and_rule) {
   struct Case {
     std::string field;

@@ -259,8 +259,9 @@ TEST(Authority, transitions_check_the_same_as_their_operation) {
   EXPECT_EQ(authorise(clerk, kParties, CaseAction::accept).rule, "wrong_place");
 }
 
-TEST(Authority, a_supervisor_sees_the_cases_of_their_province_but_acts_on_none) {
-  const auto sup = actor_for("supervisor", kReceivingProvince, false);
+TEST(Authority, a_province_supervisor_sees_the_cases_of_their_province_but_acts_on_none) {
+  auto sup = actor_for("supervisor", kReceivingProvince, false);
+  sup.province_scope = true;
   EXPECT_TRUE(may_view(sup, kParties).allowed());
   for (auto op : all_operations()) {
     if (op == Operation::view) continue;
@@ -269,10 +270,26 @@ TEST(Authority, a_supervisor_sees_the_cases_of_their_province_but_acts_on_none) 
   }
   EXPECT_EQ(authorise(sup, kParties, Operation::receive).rule, "wrong_place");
   // The accepting city's province too.
-  EXPECT_TRUE(may_view(actor_for("supervisor", "410300", false), kParties).allowed());
+  auto henan = actor_for("supervisor", "410300", false);
+  henan.province_scope = true;
+  EXPECT_TRUE(may_view(henan, kParties).allowed());
   // A clerk of another city in the same province sees nothing.
   EXPECT_EQ(may_view(actor_for("clerk", kReceivingProvince, false), kParties).verdict,
             Verdict::not_found);
+}
+
+// SPEC §3.1 gives supervisors a city or a province scope; §3.4 lets them see the cases of
+// "their city or province" accordingly.
+TEST(Authority, a_city_supervisor_sees_the_cases_of_their_city_only) {
+  const auto elsewhere = actor_for("supervisor", kReceivingProvince, false);  // city scope
+  EXPECT_EQ(may_view(elsewhere, kParties).verdict, Verdict::not_found);
+  EXPECT_EQ(authorise(elsewhere, kParties, Operation::receive).verdict, Verdict::not_found);
+  EXPECT_TRUE(may_view(actor_for("supervisor", kReceiving, false), kParties).allowed());
+  EXPECT_TRUE(may_view(actor_for("supervisor", kAccepting, false), kParties).allowed());
+  // Province scope reaches no further than the province.
+  auto guangdong = actor_for("supervisor", kThird, false);
+  guangdong.province_scope = true;
+  EXPECT_EQ(may_view(guangdong, kParties).verdict, Verdict::not_found);
 }
 
 TEST(Authority, the_result_is_handed_over_by_the_receiving_window_when_delivered_there) {
