@@ -364,7 +364,9 @@ TEST_F(TokenAttacks, claims_tampered_under_the_original_signature_are_refused) {
   tamper("city changed", [&](json::object& c) { c["city"] = cities_["A"]; });
   tamper("subject changed", [&](json::object& c) { c["sub"] = victim_.subject; });
   tamper("expiry extended", [](json::object& c) { c["exp"] = now_s() + 86400 * 365; });
-  tamper("assurance raised", [](json::object& c) { c["acr"] = "L3"; });
+  tamper("department changed", [](json::object& c) { c["dept"] = "公安局"; });
+  tamper("token id changed (to dodge a revocation)",
+         [](json::object& c) { c["jti"] = tongban::ids::uuid_v7(); });
   // Another token's signature on this token's header and payload.
   const auto other = split(victim_.token);
   expect_refused("the victim's signature on the clerk's claims",
