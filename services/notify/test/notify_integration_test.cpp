@@ -288,11 +288,11 @@ class NotifyTest : public ::testing::Test {
          {"TONGBAN_NOTIFY_WEBHOOK_SECRET", kWebhookSecret},
          {"TONGBAN_NOTIFY_STAFF_EMAILS", std::string(kHangzhou) + "=" + kStaffMailbox},
          {"TONGBAN_NOTIFY_SEND_TIMEOUT", "5000"},
-         // Enough attempts to outlive a receiver restarted under load; few enough that the
-         // dead-delivery test ends within a minute.
-         {"TONGBAN_NOTIFY_MAX_ATTEMPTS", "8"},
+         // Enough attempts to outlive a receiver restarted under load (at least 18 s of
+         // waits before the 10th); few enough that the dead-delivery test ends within 40 s.
+         {"TONGBAN_NOTIFY_MAX_ATTEMPTS", "10"},
          {"TONGBAN_NOTIFY_RETRY_BASE", "500"},
-         {"TONGBAN_NOTIFY_RETRY_MAX", "4000"},
+         {"TONGBAN_NOTIFY_RETRY_MAX", "6000"},
          {"TONGBAN_NOTIFY_POLL_INTERVAL", "100"}});
     auto port = notify_->wait_for_port(120s);
     if (!port) {
@@ -676,7 +676,7 @@ TEST_F(NotifyTest, a_receiver_that_keeps_refusing_leaves_a_dead_delivery_visible
     }
     return false;
   })) << json::serialize(notifications(token));
-  EXPECT_EQ(webhook_->for_case(id).size(), 8U);  // TONGBAN_NOTIFY_MAX_ATTEMPTS
+  EXPECT_EQ(webhook_->for_case(id).size(), 10U);  // TONGBAN_NOTIFY_MAX_ATTEMPTS
 
   const auto admin = stack_->admin_token();
   auto dead = request(Method::get, "/v1/deliveries?status=dead", admin);
