@@ -133,7 +133,8 @@ class World {
       pr.login = "matrix-" + tongban::ids::random_hex(5);
       r = post(
           id + "/v1/service-accounts", token_of(admin),
-          json::object{{"client_id", pr.login}, {"name", "matrix"}, {"scopes", json::array{}}});
+          json::object{
+              {"client_id", pr.login}, {"name", "matrix"}, {"scopes", json::array{"cases:read"}}});
       pr.secret = str(parse(r), "client_secret");
     } else {
       pr.login = "m-" + tongban::ids::random_hex(6);
@@ -679,10 +680,7 @@ class World {
   // ---- set-up -------------------------------------------------------------------------------
 
   bool setup(const std::string& kafka) {
-    std::mt19937 gen(std::random_device{}());
-    for (const auto& [label, codes] : table_.cities) {
-      cities[label] = codes[gen() % codes.size()];
-    }
+    cities = draw_cities(table_);
     std::cout << "[matrix] cities: A=" << cities["A"] << " B=" << cities["B"]
               << " C=" << cities["C"] << " D=" << cities["D"] << "\n";
     tongban::testing::StackOptions o;

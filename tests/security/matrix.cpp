@@ -2,6 +2,7 @@
 
 #include <boost/json/parse.hpp>
 #include <fstream>
+#include <random>
 #include <regex>
 #include <set>
 #include <sstream>
@@ -130,6 +131,15 @@ const std::vector<std::string>& known_fixtures() {
                                              "grant:approved",
                                              "licence"};
   return k;
+}
+
+std::map<std::string, std::string> draw_cities(const Table& t) {
+  static std::mt19937 gen(std::random_device{}());
+  std::map<std::string, std::string> out;
+  for (const auto& [label, codes] : t.cities) {
+    if (!codes.empty()) out[label] = codes[gen() % codes.size()];
+  }
+  return out;
 }
 
 Result<Table> parse_table(std::string_view text) {

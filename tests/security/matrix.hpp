@@ -52,6 +52,10 @@ struct Table {
   std::vector<Row> rows;                                   // in file order
 };
 
+// One code per city label, drawn at random from the label's candidates (a run's cities, so
+// runs on a shared broker do not meet each other's agreements).
+std::map<std::string, std::string> draw_cities(const Table& t);
+
 // Fixture names the matrix test knows how to build.
 const std::vector<std::string>& known_fixtures();
 

@@ -13,7 +13,6 @@
 
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
-#include <random>
 #include <thread>
 
 #include "matrix.hpp"
@@ -104,11 +103,7 @@ class TokenAttacks : public ::testing::Test {
       error_ = table.error().message;
       return;
     }
-    std::mt19937 gen(std::random_device{}());
-    for (const auto& label : {"A", "B", "C"}) {
-      const auto& codes = table->cities[label];
-      cities_[label] = codes[gen() % codes.size()];
-    }
+    cities_ = draw_cities(*table);
     tongban::testing::StackOptions o;
     o.kafka = *kafka;
     o.binaries = {TONGBAN_IDENTITY_BIN, TONGBAN_CATALOG_BIN, TONGBAN_DATAHUB_BIN,
