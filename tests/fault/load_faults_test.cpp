@@ -478,6 +478,17 @@ TEST_F(LoadFaults, nothing_acknowledged_is_lost_or_doubled_when_services_kafka_a
            wait_ready(*p);
          }
        }},
+      // A crash of the process (the host stays up): what Redis wrote to its AOF before
+      // answering is in the page cache, so nothing acknowledged may be lost either.
+      {"kill -9 Redis, restart from its AOF", 10,
+       [&] {
+         redis_.kill9();
+         redis_.start();
+         ASSERT_TRUE(eventually([&] { return port_open(redis_port_); }, 30s));
+         for (auto* p : {&identity_, &catalog_, &datahub_, &node_a_, &node_b_, &portal_}) {
+           wait_ready(*p);
+         }
+       }},
   };
   std::vector<fs::path> records;
   std::vector<std::string> fault_log;
@@ -502,9 +513,18 @@ TEST_F(LoadFaults, nothing_acknowledged_is_lost_or_doubled_when_services_kafka_a
       ASSERT_TRUE(*rc == 0 || *rc == 1) << load->output();
       const auto summary = parse_object(read_file(out / "summary.json"));
       const auto& c = summary.at("counts").as_object();
+      std::string errors;
+      for (const auto& e : summary.at("errors").as_array()) {
+        errors += std::string(errors.empty() ? " (" : ", ") +
+                  std::string(e.at("endpoint").as_string()) + " " +
+                  std::string(e.at("kind").as_string()) + " " +
+                  std::to_string(e.at("status").as_int64()) + " x" +
+                  std::to_string(e.at("count").as_int64());
+      }
       fault_log.push_back(f.name + ": back in " + std::to_string(took) + " ms; flows " +
                           std::to_string(c.at("ok").as_int64()) + " ok, " +
-                          std::to_string(c.at("failed").as_int64()) + " failed");
+                          std::to_string(c.at("failed").as_int64()) + " failed" +
+                          (errors.empty() ? "" : errors + ")"));
       log_line(fault_log.back());
     }
   }
