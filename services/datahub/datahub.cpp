@@ -114,13 +114,13 @@ bool Datahub::city_handles_case(std::string_view case_id, std::string_view city)
 
 void Datahub::add_consumers() {
   bus::ConsumerOptions cases;
-  cases.group_id = "datahub.cases";
+  cases.group_id = options_.group + ".cases";
   cases.topics = {std::string(kCasesTopic)};
   svc_.consume(cases, [this](const bus::Envelope& e, const bus::IncomingMessage&) {
     return on_case_event(e);
   });
   bus::ConsumerOptions items;
-  items.group_id = "datahub.catalog";
+  items.group_id = options_.group + ".catalog";
   items.topics = {std::string(kCatalogTopic)};
   svc_.consume(items, [this](const bus::Envelope& e, const bus::IncomingMessage&) {
     return on_catalog_event(e);

@@ -21,6 +21,7 @@ inline constexpr std::string_view kLicencesResource = "datahub.e-licences";
 struct DatahubOptions {
   std::chrono::milliseconds sweep_interval{10000};       // grant expiry sweep
   std::chrono::milliseconds checkpoint_interval{60000};  // signed audit checkpoints
+  std::string group = "datahub";                         // consumer groups <group>.cases, ...
 };
 
 class Datahub {

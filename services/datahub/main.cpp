@@ -31,6 +31,10 @@ int main(int argc, char** argv) {
   auto checkpoint = svc.env().millis("TONGBAN_DATAHUB_CHECKPOINT_INTERVAL", 60000,
                                      "How often the audit chain's head is signed as a checkpoint "
                                      "(when it moved)");
+  const auto group = svc.env().string(
+      "TONGBAN_DATAHUB_GROUP", "datahub",
+      "Kafka consumer groups: <group>.cases (case places, approvals) and <group>.catalog "
+      "(items' materials); one per datahub deployment, shared by its replicas");
   if (!key) return invalid_config(key.error());
   if (!sweep) return invalid_config(sweep.error());
   if (!checkpoint) return invalid_config(checkpoint.error());
@@ -46,7 +50,8 @@ int main(int argc, char** argv) {
     log::error("audit signing key unusable", {{"detail", signer.error().message}});
     return 1;
   }
-  datahub::Datahub hub(svc, std::move(*signer), datahub::DatahubOptions{*sweep, *checkpoint});
+  datahub::Datahub hub(svc, std::move(*signer),
+                       datahub::DatahubOptions{*sweep, *checkpoint, group});
   hub.add_routes();
   hub.add_consumers();
   hub.add_background_work();

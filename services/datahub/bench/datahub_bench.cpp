@@ -123,6 +123,7 @@ struct Platform {
     }
     const auto id_url = "http://127.0.0.1:" + std::to_string(*id_port);
     env["TONGBAN_JWKS_URL"] = id_url + "/.well-known/jwks.json";
+    env["TONGBAN_DATAHUB_GROUP"] = "datahub-bench-" + ids::random_hex(4);
     hub = std::make_unique<testing::ChildProcess>(TONGBAN_DATAHUB_BIN, std::vector<std::string>{},
                                                   env);
     auto port = hub->wait_for_port(60s);

@@ -90,6 +90,8 @@ class DatahubTest : public ::testing::Test {
     auto hub_env = common;
     hub_env["TONGBAN_JWKS_URL"] = identity_url_ + "/.well-known/jwks.json";
     hub_env["TONGBAN_DATAHUB_SWEEP_INTERVAL"] = "200";
+    // Not the default group another datahub on the shared test broker may be reading in.
+    hub_env["TONGBAN_DATAHUB_GROUP"] = "datahub-test-" + tongban::ids::random_hex(4);
     hub_env["TONGBAN_DATAHUB_CHECKPOINT_INTERVAL"] = "3600000";  // by the API in tests
     datahub_ = new ChildProcess(TONGBAN_DATAHUB_BIN, {}, hub_env);
     auto port = datahub_->wait_for_port(60s);

@@ -73,13 +73,16 @@ Stack::Stack(StackOptions options) : options_(std::move(options)) {
     e["TONGBAN_CATALOG_SEED_CITIES"] = std::to_string(options_.catalog_seed_cities);
     start(catalog_, options_.binaries.catalog, e, catalog_url_);
   }
+  suffix_ = ids::random_hex(4);
+  const auto& suffix = suffix_;
   if (!options_.binaries.datahub.empty()) {
     auto e = env(core);
     e["TONGBAN_JWKS_URL"] = jwks;
+    // Its own consumer groups: in a group shared with another stack's datahub on the same
+    // broker, each would see only some partitions of the case events.
+    e["TONGBAN_DATAHUB_GROUP"] = "datahub-stack-" + suffix;
     start(datahub_, options_.binaries.datahub, e, datahub_url_);
   }
-  suffix_ = ids::random_hex(4);
-  const auto& suffix = suffix_;
   if (!options_.binaries.portal.empty()) {
     start(portal_, options_.binaries.portal, portal_env(), portal_url_);
   }
