@@ -48,6 +48,9 @@ Result<ConfPtr> make_conf(const KafkaConfig& config, std::initializer_list<Setti
   };
   if (auto r = set("bootstrap.servers", config.bootstrap_servers); !r) return fail(r.error());
   if (auto r = set("client.id", config.client_id); !r) return fail(r.error());
+  // Small requests (one hand-off event) must not wait for Nagle's algorithm and the peer's
+  // delayed ACK (tens of ms); librdkafka leaves Nagle on unless told. Settings may override.
+  if (auto r = set("socket.nagle.disable", "true"); !r) return fail(r.error());
   for (const auto& [name, value] : settings) {
     if (auto r = set(name, value); !r) return fail(r.error());
   }
