@@ -519,7 +519,8 @@ TEST_F(LoadFaults, nothing_acknowledged_is_lost_or_doubled_when_services_kafka_a
                   std::string(e.at("endpoint").as_string()) + " " +
                   std::string(e.at("kind").as_string()) + " " +
                   std::to_string(e.at("status").as_int64()) + " x" +
-                  std::to_string(e.at("count").as_int64());
+                  std::to_string(e.at("count").as_int64()) + ": " +
+                  std::string(e.at("sample").as_string()).substr(0, 100);
       }
       fault_log.push_back(f.name + ": back in " + std::to_string(took) + " ms; flows " +
                           std::to_string(c.at("ok").as_int64()) + " ok, " +
