@@ -159,7 +159,6 @@ bool servers_required() {
 }  // namespace tongban::testing
 
 namespace tongban::testing {
-namespace {
 
 int free_port() {
   const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
@@ -174,7 +173,7 @@ int free_port() {
   return ntohs(addr.sin_port);
 }
 
-bool answers(int port) {
+bool port_answers(int port) {
   const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
@@ -184,8 +183,6 @@ bool answers(int port) {
   ::close(fd);
   return ok;
 }
-
-}  // namespace
 
 PrivateRedis::PrivateRedis() {
   char tmpl[] = "/tmp/tongban-redis-XXXXXX";
@@ -197,7 +194,7 @@ PrivateRedis::PrivateRedis() {
                                dir_, "--save", "", "--appendonly", "no"},
       std::map<std::string, std::string>{});
   for (int i = 0; i < 200 && !ready_; ++i) {
-    ready_ = answers(port_);
+    ready_ = port_answers(port_);
     if (!ready_) std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
 }

@@ -48,6 +48,11 @@ std::vector<std::string> print_env_knobs(const std::string& binary);
 std::vector<std::string> undocumented_knobs(const std::string& binary,
                                             const std::vector<std::string>& doc_paths);
 
+// A free TCP port on loopback (found by binding port 0: another process may take it before
+// the caller does), and whether something accepts connections on 127.0.0.1:port.
+int free_port();
+bool port_answers(int port);
+
 // Environment variable or nullopt; with TONGBAN_REQUIRE_SERVERS=1 a missing server
 // is a failure, otherwise the caller skips.
 std::optional<std::string> server_from_env(const char* name);

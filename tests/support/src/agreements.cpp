@@ -1,0 +1,106 @@
+#include "tongban/testing/agreements.hpp"
+
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+#include <chrono>
+#include <thread>
+#include <vector>
+
+#include "tongban/core/clock.hpp"
+#include "tongban/http/client.hpp"
+
+namespace tongban::testing {
+namespace {
+
+namespace json = boost::json;
+
+json::object parse_object(const std::string& text) {
+  boost::system::error_code ec;
+  auto v = json::parse(text, ec);
+  return ec || !v.is_object() ? json::object{} : v.as_object();
+}
+
+std::string str(const json::object& o, const char* k) {
+  const auto* v = o.if_contains(k);
+  return v && v->is_string() ? std::string(v->get_string()) : "";
+}
+
+}  // namespace
+
+std::string sign_agreement(const AgreementParties& p, std::string& error) {
+  http::Client c({.connect_timeout = std::chrono::milliseconds(2000),
+                  .request_timeout = std::chrono::milliseconds(30000)});
+  const auto call = [&](http::Method m, const std::string& url, const std::string& token,
+                        const json::object* body) {
+    http::Headers h{{"Authorization", "Bearer " + token}};
+    if (body) h.emplace_back("Content-Type", "application/json");
+    auto r = c.request(m, url, h, body ? json::serialize(*body) : "");
+    return r ? *r : http::Response{};
+  };
+  std::vector<std::string> codes;
+  auto items = c.get(p.catalog_url + "/v1/items?cross_city=true&page_size=50");
+  if (!items || items->status != 200) {
+    error = "listing the catalog's cross-city items failed";
+    return "";
+  }
+  const auto list = parse_object(items->body);  // kept: iterating a temporary's member dangles
+  for (const auto& v : list.at("items").as_array()) {
+    const auto code = str(v.as_object(), "code");
+    bool both = true;
+    for (const auto* city : {&p.city_a, &p.city_b}) {
+      auto impl = c.get(p.catalog_url + "/v1/items/" + code + "/implementations/" + *city);
+      both = both && impl && impl->status == 200;
+    }
+    if (both) codes.push_back(code);
+    if (codes.size() == 2) break;
+  }
+  if (codes.size() != 2) {
+    error = "fewer than two cross-city items implemented in both cities";
+    return "";
+  }
+  const auto now = Clock::system().now();
+  const json::object terms{{"items",
+                            {{codes[0], {{"rights", "RECEIPT_AND_PRELIMINARY_EXAMINATION"}}},
+                             {codes[1], {{"rights", "RECEIPT"}}}}},
+                           {"result_delivery", json::array{"mail", "online"}},
+                           {"valid_from", to_rfc3339(now - std::chrono::hours(24))},
+                           {"valid_until", to_rfc3339(now + std::chrono::hours(24 * 365))},
+                           {"accept_limit_days", 5}};
+  const json::object proposal{{"partner_city", p.city_b}, {"terms", terms}};
+  http::Response r;
+  for (int attempt = 0; attempt < 180; ++attempt) {
+    auto existing =
+        call(http::Method::get, p.node_url + "/v1/agreements?city=" + p.city_a, p.token_a, nullptr);
+    const auto doc = parse_object(existing.body);
+    if (const auto* all = doc.if_contains("agreements"); all && all->is_array()) {
+      for (const auto& v : all->get_array()) {
+        const auto& a = v.as_object();
+        const auto status = str(a, "status");
+        const bool pair = (str(a, "city_a") == p.city_a && str(a, "city_b") == p.city_b) ||
+                          (str(a, "city_a") == p.city_b && str(a, "city_b") == p.city_a);
+        if (!pair || status == "TERMINATED" || status == "DECLINED") continue;
+        const json::object reason{{"reason", "earlier test run"}};
+        call(http::Method::post, p.node_url + "/v1/agreements/" + str(a, "id") + "/terminate",
+             p.token_a, &reason);
+      }
+    }
+    r = call(http::Method::post, p.node_url + "/v1/agreements", p.token_a, &proposal);
+    if (r.status == 201) break;
+    std::this_thread::sleep_for(std::chrono::seconds(1));
+  }
+  if (r.status != 201) {
+    error = "proposal: " + std::to_string(r.status) + " " + r.body;
+    return "";
+  }
+  const auto id = str(parse_object(r.body), "id");
+  const json::object version{{"version", 1}};
+  r = call(http::Method::post, p.node_url + "/v1/agreements/" + id + "/countersign", p.token_b,
+           &version);
+  if (r.status != 200) {
+    error = "countersignature: " + std::to_string(r.status) + " " + r.body;
+    return "";
+  }
+  return id;
+}
+
+}  // namespace tongban::testing
