@@ -14,12 +14,8 @@
 // Knobs (scripts/fault runs a longer version): TONGBAN_FAULT_RATE (cases/s, default 4),
 // TONGBAN_FAULT_HOLD (seconds of load after each restart, default 8), TONGBAN_FAULT_ROUNDS
 // (times through the list of faults, default 1).
-#include <arpa/inet.h>
 #include <gtest/gtest.h>
-#include <netinet/in.h>
 #include <signal.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
@@ -34,9 +30,9 @@
 #include <sstream>
 #include <thread>
 
-#include "tongban/core/clock.hpp"
 #include "tongban/core/ids.hpp"
 #include "tongban/http/client.hpp"
+#include "tongban/testing/agreements.hpp"
 #include "tongban/testing/process.hpp"
 
 namespace {
@@ -56,29 +52,6 @@ constexpr const char* kStaffPassword = "Demo-Staff-2026";
 int env_int(const char* name, int fallback) {
   const char* v = std::getenv(name);
   return v && *v ? std::atoi(v) : fallback;
-}
-
-int free_port() {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-  socklen_t len = sizeof addr;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  ::close(fd);
-  return ntohs(addr.sin_port);
-}
-
-bool port_open(int port) {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = htons(static_cast<std::uint16_t>(port));
-  const bool ok = ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
-  ::close(fd);
-  return ok;
 }
 
 bool eventually(const std::function<bool()>& probe, std::chrono::seconds deadline) {
@@ -180,7 +153,7 @@ class LoadFaults : public ::testing::Test {
   void start_redis() {
     redis_.name = "redis";
     redis_.binary = "/usr/bin/redis-server";
-    redis_port_ = free_port();
+    redis_port_ = tongban::testing::free_port();
     // The append-only file with fsync every second, as scripts/lib/redis.sh runs it.
     redis_.args = {"--port",        std::to_string(redis_port_),
                    "--bind",        "127.0.0.1",
@@ -189,15 +162,16 @@ class LoadFaults : public ::testing::Test {
                    "--appendfsync", "everysec",
                    "--save",        ""};
     redis_.start();
-    ASSERT_TRUE(eventually([&] { return port_open(redis_port_); }, 30s)) << redis_.output(2000);
+    ASSERT_TRUE(eventually([&] { return tongban::testing::port_answers(redis_port_); }, 30s))
+        << redis_.output(2000);
   }
 
   // The broker of scripts/lib/kafka.sh (same configuration), but a child of this test so it
   // cannot outlive it.
   void start_kafka() {
     kafka_.name = "kafka";
-    kafka_port_ = free_port();
-    const int controller = free_port();
+    kafka_port_ = tongban::testing::free_port();
+    const int controller = tongban::testing::free_port();
     const auto kdir = (dir_ / "kafka").string();
     const std::string script = std::string(TONGBAN_SOURCE_DIR) + "/scripts/lib";
     ChildProcess prepare(
@@ -249,7 +223,9 @@ class LoadFaults : public ::testing::Test {
     if (stop_first) kafka_.stop(60s);  // a clean broker shutdown (SIGTERM), as an operator would
     const int before = kafka_starts();
     kafka_.start();
-    ASSERT_TRUE(eventually([&] { return kafka_starts() > before && port_open(kafka_port_); }, 240s))
+    ASSERT_TRUE(eventually(
+        [&] { return kafka_starts() > before && tongban::testing::port_answers(kafka_port_); },
+        240s))
         << kafka_.output(3000) << read_file(dir_ / "kafka" / "logs" / "server.log").substr(0, 4000);
   }
 
@@ -282,7 +258,7 @@ class LoadFaults : public ::testing::Test {
     auto setup = [&](Proc& p, const char* name, const char* binary) {
       p.name = name;
       p.binary = binary;
-      p.env = base_env(free_port());
+      p.env = base_env(tongban::testing::free_port());
     };
     setup(identity_, "identity", TONGBAN_IDENTITY_BIN);
     identity_.env["TONGBAN_IDENTITY_ADMIN_PASSWORD"] = kAdminPassword;
@@ -328,15 +304,6 @@ class LoadFaults : public ::testing::Test {
     return r && r->status == 200 ? str(parse_object(r->body), "access_token") : "";
   }
 
-  tongban::http::Response post(const std::string& u, const std::string& token,
-                               const json::object& body) {
-    auto r = client_.request(
-        Method::post, u,
-        {{"Authorization", "Bearer " + token}, {"Content-Type", "application/json"}},
-        json::serialize(body));
-    return r ? *r : tongban::http::Response{};
-  }
-
   tongban::http::Response get(const std::string& u, const std::string& token) {
     auto r = client_.request(Method::get, u, {{"Authorization", "Bearer " + token}}, "");
     return r ? *r : tongban::http::Response{};
@@ -353,42 +320,10 @@ class LoadFaults : public ::testing::Test {
     const auto da_a = login("dept_admin-" + std::string(kNanjing), kStaffPassword);
     const auto da_b = login("dept_admin-" + std::string(kWuxi), kStaffPassword);
     ASSERT_FALSE(admin_.empty() || da_a.empty() || da_b.empty());
-    std::vector<std::string> codes;
-    auto items = client_.get(url(catalog_) + "/v1/items?cross_city=true&page_size=50");
-    ASSERT_TRUE(items && items->status == 200);
-    const auto list = parse_object(items->body);  // (a temporary's member would dangle)
-    for (const auto& v : list.at("items").as_array()) {
-      const auto code = str(v.as_object(), "code");
-      bool both = true;
-      for (const char* city : {kNanjing, kWuxi}) {
-        auto impl = client_.get(url(catalog_) + "/v1/items/" + code + "/implementations/" + city);
-        both = both && impl && impl->status == 200;
-      }
-      if (both) codes.push_back(code);
-      if (codes.size() == 2) break;
-    }
-    ASSERT_EQ(codes.size(), 2u);
-    const auto now = tongban::Clock::system().now();
-    const json::object terms{
-        {"items",
-         {{codes[0], {{"rights", "RECEIPT_AND_PRELIMINARY_EXAMINATION"}}},
-          {codes[1], {{"rights", "RECEIPT"}}}}},
-        {"result_delivery", json::array{"mail", "online"}},
-        {"valid_from", tongban::to_rfc3339(now - std::chrono::hours(24))},
-        {"valid_until", tongban::to_rfc3339(now + std::chrono::hours(24 * 365))},
-        {"accept_limit_days", 5}};
-    tongban::http::Response r;
-    ASSERT_TRUE(eventually(
-        [&] {
-          r = post(url(node_a_) + "/v1/agreements", da_a,
-                   {{"partner_city", kWuxi}, {"terms", terms}});
-          return r.status == 201;
-        },
-        180s))
-        << r.status << " " << r.body;
-    const auto id = str(parse_object(r.body), "id");
-    r = post(url(node_a_) + "/v1/agreements/" + id + "/countersign", da_b, {{"version", 1}});
-    ASSERT_EQ(r.status, 200) << r.body;
+    std::string error;
+    const auto id = tongban::testing::sign_agreement(
+        {url(catalog_), url(node_a_), kNanjing, da_a, kWuxi, da_b}, error);
+    ASSERT_FALSE(id.empty()) << error;
     ASSERT_TRUE(eventually(
         [&] {
           return str(parse_object(get(url(node_b_) + "/v1/agreements/" + id, da_b).body),
@@ -473,7 +408,7 @@ TEST_F(LoadFaults, nothing_acknowledged_is_lost_or_doubled_when_services_kafka_a
        [&] {
          redis_.stop(20s);  // SIGTERM: Redis fsyncs its append-only file and exits
          redis_.start();
-         ASSERT_TRUE(eventually([&] { return port_open(redis_port_); }, 30s));
+         ASSERT_TRUE(eventually([&] { return tongban::testing::port_answers(redis_port_); }, 30s));
          for (auto* p : {&identity_, &catalog_, &datahub_, &node_a_, &node_b_, &portal_}) {
            wait_ready(*p);
          }
@@ -484,7 +419,7 @@ TEST_F(LoadFaults, nothing_acknowledged_is_lost_or_doubled_when_services_kafka_a
        [&] {
          redis_.kill9();
          redis_.start();
-         ASSERT_TRUE(eventually([&] { return port_open(redis_port_); }, 30s));
+         ASSERT_TRUE(eventually([&] { return tongban::testing::port_answers(redis_port_); }, 30s));
          for (auto* p : {&identity_, &catalog_, &datahub_, &node_a_, &node_b_, &portal_}) {
            wait_ready(*p);
          }

@@ -162,10 +162,14 @@ void Worker::stop() {
     if (f->op && !f->once && f->op->steps[f->step]->record) {
       record(f.get(), false, 0, "aborted: still in flight when the drain ended");
     }
-    if (f->op && f->measured) {
+    if (f->op && f->measured && !f->once) {
       ++stats_.counters.aborted;
       ++stats_.counters.completed;
       ++stats_.counters.failed;
+      // A flow the drain cut off failed: its operation counts it (no latency: it has none).
+      auto& e = stats_.operations[f->op->name];
+      ++e.count;
+      ++e.errors;
       stats_.add_error(
           ErrorKey{endpoint_names_[endpoint_base_[f->op_index] + f->step], 0, "aborted"},
           "still in flight when the drain ended");

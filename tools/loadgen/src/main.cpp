@@ -51,7 +51,8 @@ run options (the scenario's defaults apply where one is not given):
   --threads T                worker threads sharing the schedule (default 1)
   --max-in-flight N          flows at once; later arrivals wait and count as late (10000)
   --timeout D                per request (default 10s); --connect-timeout D (2s)
-  --drain D                  wait for flows after the schedule ends (timeout + 1s)
+  --drain D                  wait for flows after the schedule ends (timeout or the
+                             longest poll timeout, + 1s)
   --late D                   a first request sent later than this is late (1ms)
   --seed S                   randomness of arrivals and templates (default 1)
   --instance i/n             this is instance i of n sharing the rate (every n-th arrival)

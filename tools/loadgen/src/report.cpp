@@ -431,14 +431,34 @@ SloResult evaluate(const Slo& slo, const Report& r) {
   char buf[160];
   switch (slo.metric) {
     case Slo::Metric::error_rate:
-      out.actual = r.error_rate();
-      std::snprintf(buf, sizeof buf, "error rate %.4f%%", out.actual * 100);
+    case Slo::Metric::error_count: {
+      // Scoped: an operation's failed flows (cut off by the drain included) or an endpoint's
+      // failed requests — polls that waited do not thin out a failed flow's weight.
+      double errors = static_cast<double>(r.stats.counters.request_errors +
+                                          r.stats.counters.dropped + r.stats.counters.aborted);
+      double rate = r.error_rate();
+      if (!slo.scope.empty()) {
+        const Entry* e = nullptr;
+        if (auto it = r.stats.operations.find(slo.scope); it != r.stats.operations.end()) {
+          e = &it->second;
+        } else if (auto ep = r.stats.endpoints.find(slo.scope); ep != r.stats.endpoints.end()) {
+          e = &ep->second;
+        }
+        if (!e) {
+          out.message = "no operation or endpoint named '" + slo.scope + "' in this run";
+          return out;
+        }
+        errors = static_cast<double>(e->errors);
+        rate = e->count > 0 ? errors / static_cast<double>(e->count) : 0;
+      }
+      out.actual = slo.metric == Slo::Metric::error_rate ? rate : errors;
+      if (slo.metric == Slo::Metric::error_rate) {
+        std::snprintf(buf, sizeof buf, "error rate %.4f%%", out.actual * 100);
+      } else {
+        std::snprintf(buf, sizeof buf, "%.0f errors", out.actual);
+      }
       break;
-    case Slo::Metric::error_count:
-      out.actual = static_cast<double>(r.stats.counters.request_errors + r.stats.counters.dropped +
-                                       r.stats.counters.aborted);
-      std::snprintf(buf, sizeof buf, "%.0f errors", out.actual);
-      break;
+    }
     case Slo::Metric::rps:
       out.actual = r.requests_per_second();
       std::snprintf(buf, sizeof buf, "%.1f requests/s", out.actual);

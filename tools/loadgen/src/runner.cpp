@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cmath>
@@ -110,7 +111,15 @@ Result<Report> run_load(const RunOptions& o, const Scenario& scenario,
   const int connections = o.connections.value_or(scenario.defaults.connections.value_or(16));
   const Nanos timeout =
       o.timeout.value_or(scenario.defaults.timeout.value_or(10 * kNanosPerSecond));
-  const Nanos drain = o.drain.value_or(timeout + kNanosPerSecond);
+  // Flows may finish after the schedule ends for as long as one request, or one poll (a
+  // hand-off awaited), may take.
+  Nanos longest = timeout;
+  for (const auto& op : scenario.operations) {
+    for (const auto& st : op.steps) {
+      if (st->poll) longest = std::max(longest, st->poll->timeout);
+    }
+  }
+  const Nanos drain = o.drain.value_or(longest + kNanosPerSecond);
   // Each thread needs a connection of its own to every URL.
   const int threads = std::max(1, std::min(o.threads, connections));
   const auto arrivals =

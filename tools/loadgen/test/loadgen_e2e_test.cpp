@@ -15,8 +15,8 @@
 #include <sstream>
 #include <thread>
 
-#include "tongban/core/clock.hpp"
 #include "tongban/http/client.hpp"
+#include "tongban/testing/agreements.hpp"
 #include "tongban/testing/stack.hpp"
 
 namespace {
@@ -132,75 +132,17 @@ class LoadgenOnStack : public ::testing::Test {
     return r && r->status == 200 ? str(parse_object(r->body), "access_token") : "";
   }
 
-  tongban::http::Response post(const std::string& url, const std::string& token,
-                               const json::object& body) {
-    auto r = client_.request(
-        Method::post, url,
-        {{"Authorization", "Bearer " + token}, {"Content-Type", "application/json"}},
-        json::serialize(body));
-    return r ? *r : tongban::http::Response{};
-  }
-
-  // An agreement between Nanjing and Wuxi in force at both nodes, covering two cross-city
-  // items implemented in both cities: one delegating pre-examination, one receipt only.
+  // An agreement between Nanjing and Wuxi in force at both nodes (tests/support signs it).
   void sign_the_pair() {
     if (signed_) return;
-    const auto a = stack_->node_url(0);
     const auto da_a = login("dept_admin-" + std::string(kNanjing));
     const auto da_b = login("dept_admin-" + std::string(kWuxi));
     ASSERT_FALSE(da_a.empty());
     ASSERT_FALSE(da_b.empty());
-    std::vector<std::string> codes;
-    auto items = client_.get(stack_->catalog_url() + "/v1/items?cross_city=true&page_size=50");
-    ASSERT_TRUE(items && items->status == 200);
-    const auto list = parse_object(items->body);
-    for (const auto& v : list.at("items").as_array()) {
-      const auto code = str(v.as_object(), "code");
-      bool both = true;
-      for (const char* city : {kNanjing, kWuxi}) {
-        auto impl =
-            client_.get(stack_->catalog_url() + "/v1/items/" + code + "/implementations/" + city);
-        both = both && impl && impl->status == 200;
-      }
-      if (both) codes.push_back(code);
-      if (codes.size() == 2) break;
-    }
-    ASSERT_EQ(codes.size(), 2u);
-    const auto now = tongban::Clock::system().now();
-    const json::object terms{
-        {"items",
-         {{codes[0], {{"rights", "RECEIPT_AND_PRELIMINARY_EXAMINATION"}}},
-          {codes[1], {{"rights", "RECEIPT"}}}}},
-        {"result_delivery", json::array{"mail", "online"}},
-        {"valid_from", tongban::to_rfc3339(now - std::chrono::hours(24))},
-        {"valid_until", tongban::to_rfc3339(now + std::chrono::hours(24 * 365))},
-        {"accept_limit_days", 5}};
-    // Node A learns the implementations from the catalog's events; propose when it has.
-    // An agreement an earlier run left on the shared broker is ended first.
-    tongban::http::Response r;
-    for (int attempt = 0; attempt < 180; ++attempt) {
-      auto existing = client_.request(Method::get, a + "/v1/agreements?city=" + kNanjing,
-                                      {{"Authorization", "Bearer " + da_a}}, "");
-      if (existing && existing->status == 200) {
-        const auto doc = parse_object(existing->body);  // (a temporary's member would dangle)
-        for (const auto& v : doc.at("agreements").as_array()) {
-          const auto& ag = v.as_object();
-          const auto status = str(ag, "status");
-          if (str(ag, "city_b") != kWuxi || status == "TERMINATED" || status == "DECLINED") {
-            continue;
-          }
-          post(a + "/v1/agreements/" + str(ag, "id") + "/terminate", da_a,
-               {{"reason", "earlier test run"}});
-        }
-      }
-      r = post(a + "/v1/agreements", da_a, {{"partner_city", kWuxi}, {"terms", terms}});
-      if (r.status == 201) break;
-      std::this_thread::sleep_for(1s);
-    }
-    ASSERT_EQ(r.status, 201) << r.body;
-    const auto id = str(parse_object(r.body), "id");
-    r = post(a + "/v1/agreements/" + id + "/countersign", da_b, {{"version", 1}});
-    ASSERT_EQ(r.status, 200) << r.body;
+    std::string error;
+    const auto id = tongban::testing::sign_agreement(
+        {stack_->catalog_url(), stack_->node_url(0), kNanjing, da_a, kWuxi, da_b}, error);
+    ASSERT_FALSE(id.empty()) << error;
     // Node B reads it from the agreements topic.
     bool active = false;
     for (int i = 0; i < 300 && !active; ++i) {
@@ -328,32 +270,15 @@ TEST_F(LoadgenOnStack, a_short_hot_pair_run_completes_its_life_cycles_and_report
   const auto out = dir_ / "hot-pair";
   const auto record = dir_ / "record.ndjson";
   std::string output;
-  ASSERT_EQ(run({"run",
-                 "--scenario",
-                 "hot-pair",
-                 "--target",
-                 "identity=" + stack_->identity_url(),
-                 "--target",
-                 "catalog=" + stack_->catalog_url(),
-                 "--target",
-                 "a=" + stack_->node_url(0),
-                 "--target",
-                 "b=" + stack_->node_url(1),
-                 "--var",
-                 "nodes=a=" + std::string(kNanjing) + ";b=" + kWuxi,
-                 "--var",
+  ASSERT_EQ(run({"run", "--scenario", "hot-pair", "--target", "identity=" + stack_->identity_url(),
+                 "--target", "catalog=" + stack_->catalog_url(), "--target",
+                 "a=" + stack_->node_url(0), "--target", "b=" + stack_->node_url(1), "--var",
+                 "nodes=a=" + std::string(kNanjing) + ";b=" + kWuxi, "--var",
                  "pairs=" + std::string(kNanjing) + "-" + kWuxi,
-                 "--rate",
-                 "3",
-                 "--duration",
-                 "5s",
-                 "--warmup",
-                 "0s",
-                 "--record",
-                 record.string(),
-                 "--out",
-                 out.string(),
-                 "--quiet"},
+                 // A node just started may take a while to join its consumer groups on a
+                 // busy machine: the first hand-offs wait for it (no timing is asserted).
+                 "--var", "poll_timeout=120s", "--rate", "3", "--duration", "5s", "--warmup", "0s",
+                 "--record", record.string(), "--out", out.string(), "--quiet"},
                 &output),
             0)
       << output;
@@ -367,10 +292,13 @@ TEST_F(LoadgenOnStack, a_short_hot_pair_run_completes_its_life_cycles_and_report
   EXPECT_TRUE(s.at("errors").as_array().empty()) << json::serialize(s.at("errors"));
   // Every life cycle reached COMPLETED and was rated; the hand-off span has one per case.
   const auto& endpoints = s.at("endpoints").as_object();
+  ASSERT_TRUE(endpoints.contains("lifecycle/complete") && endpoints.contains("lifecycle/rate"))
+      << json::serialize(endpoints).substr(0, 2000);
   EXPECT_EQ(endpoints.at("lifecycle/complete").at("count").as_int64(), 15);
   EXPECT_EQ(endpoints.at("lifecycle/rate").at("count").as_int64(), 15);
   const auto& spans = s.at("spans").as_object();
-  ASSERT_TRUE(spans.contains("lifecycle/handoff")) << json::serialize(spans);
+  ASSERT_TRUE(spans.contains("lifecycle/handoff") && spans.contains("lifecycle/completed"))
+      << json::serialize(spans);
   EXPECT_EQ(spans.at("lifecycle/handoff").at("count").as_int64(), 15);
   EXPECT_GT(spans.at("lifecycle/handoff").at("p50_ms").to_number<double>(), 0.0);
   EXPECT_EQ(spans.at("lifecycle/completed").at("count").as_int64(), 15);
@@ -417,36 +345,18 @@ TEST_F(LoadgenOnStack, the_seed_155_cities_mix_runs_every_action_without_errors)
   if (HasFatalFailure()) return;
   const auto out = dir_ / "seed-155";
   std::string output;
-  ASSERT_EQ(run({"run",
-                 "--scenario",
-                 "seed-155-cities",
-                 "--target",
-                 "identity=" + stack_->identity_url(),
-                 "--target",
-                 "catalog=" + stack_->catalog_url(),
-                 "--target",
-                 "a=" + stack_->node_url(0),
-                 "--target",
-                 "b=" + stack_->node_url(1),
-                 "--target",
-                 "c=" + stack_->node_url(2),
-                 "--var",
-                 "nodes=a=" + std::string(kNanjing) + ";b=" + kWuxi + ";c=" + kXuzhou,
-                 "--var",
-                 "pairs=" + std::string(kNanjing) + "-" + kWuxi,
-                 "--rate",
-                 "6",
-                 "--duration",
-                 "10s",
-                 "--warmup",
-                 "0s",
-                 "--seed",
-                 "3",
-                 "--out",
-                 out.string(),
-                 "--quiet"},
-                &output),
-            0)
+  ASSERT_EQ(
+      run({"run", "--scenario", "seed-155-cities", "--target", "identity=" + stack_->identity_url(),
+           "--target", "catalog=" + stack_->catalog_url(), "--target", "a=" + stack_->node_url(0),
+           "--target", "b=" + stack_->node_url(1), "--target", "c=" + stack_->node_url(2), "--var",
+           "nodes=a=" + std::string(kNanjing) + ";b=" + kWuxi + ";c=" + kXuzhou, "--var",
+           "pairs=" + std::string(kNanjing) + "-" + kWuxi,
+           // A node just started may take a while to join its consumer groups on a
+           // busy machine: the first hand-offs wait for it (no timing is asserted).
+           "--var", "poll_timeout=120s", "--rate", "6", "--duration", "10s", "--warmup", "0s",
+           "--seed", "3", "--out", out.string(), "--quiet"},
+          &output),
+      0)
       << output;
   const auto s = parse_object(read_file(out / "summary.json"));
   ASSERT_FALSE(s.empty());

@@ -54,6 +54,25 @@ TEST(Report, thresholds_pass_or_fail_against_the_measured_run) {
   EXPECT_DOUBLE_EQ(r.error_rate(), 0.002);
 }
 
+TEST(Report, a_scoped_error_threshold_counts_that_operations_flows_not_every_poll) {
+  // 20 life cycles, one failed, each with 100 requests (polls): 0.05 % of the requests but
+  // 5 % of the flows.
+  Report r;
+  r.stats.counters.requests = 2000;
+  r.stats.counters.request_errors = 1;
+  r.stats.operations["lifecycle"].count = 20;
+  r.stats.operations["lifecycle"].errors = 1;
+  r.stats.endpoints["lifecycle/submit"].count = 20;
+  ASSERT_TRUE(evaluate_slos(r, {"errors<0.1%", "lifecycle:errors<0.1%", "lifecycle:errors<=1",
+                                "lifecycle/submit:errors<0.1%", "elsewhere:errors<1%"}));
+  EXPECT_TRUE(r.slos[0].passed);
+  EXPECT_FALSE(r.slos[1].passed);
+  EXPECT_DOUBLE_EQ(r.slos[1].actual, 0.05);
+  EXPECT_TRUE(r.slos[2].passed);
+  EXPECT_TRUE(r.slos[3].passed);
+  EXPECT_FALSE(r.slos[4].passed);  // an unknown scope never passes silently
+}
+
 TEST(Report, the_summary_round_trips_through_json_with_its_histograms) {
   auto r = sample(5000);
   const auto text = boost::json::serialize(to_json(r));

@@ -5,7 +5,8 @@
 //   metric  := pNN[.N] | max | mean     latency, corrected (prefix "uncorrected." for the
 //                                       view from the actual send), unit us, ms or s
 //            | lag.pNN | lag.max        send lag of first requests, unit us, ms or s
-//            | errors                   error rate with '%', else a count
+//            | errors                   error rate with '%', else a count; with a scope, of
+//                                       that operation's flows or endpoint's requests
 //            | rps                      measured requests per second (unit "/s" optional)
 //   cmp     := < | <= | > | >=
 #pragma once
