@@ -686,7 +686,19 @@ Result<Reply> Redis::command(const Command& args) {
 Result<Reply> Redis::command(const Command& args, milliseconds timeout) {
   auto r = impl_->run_sync({args}, timeout, nullptr);
   if (!r) return fail(std::move(r.error()));
-  return std::move(r->front());
+  auto& reply = r->front();
+  // A server still loading its AOF, busy in a script or without its master answers any
+  // command with these: they are no answer to the command, so no caller may read them as
+  // data. Retryable, like a connection that is down (callers answer 503).
+  if (reply.is_error()) {
+    const auto& m = reply.str();
+    for (std::string_view state : {"LOADING", "BUSY", "MASTERDOWN", "TRYAGAIN", "CLUSTERDOWN"}) {
+      if (m.starts_with(state) && (m.size() == state.size() || m[state.size()] == ' ')) {
+        return fail(Error::unavailable("redis: " + m));
+      }
+    }
+  }
+  return std::move(reply);
 }
 
 Result<std::vector<Reply>> Redis::pipeline(const std::vector<Command>& commands) {

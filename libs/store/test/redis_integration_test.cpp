@@ -314,6 +314,31 @@ TEST(RedisFaults, commands_in_flight_when_the_connection_drops_fail_as_retryable
   EXPECT_TRUE(outcome.error().retryable);
 }
 
+TEST(RedisFaults, a_server_busy_in_a_script_is_unavailable_not_an_answer) {
+  // Like a server loading its AOF after a restart (LOADING): every command gets an error
+  // reply that is no answer to it. Callers must see a retryable failure, not data.
+  LocalRedisServer server;
+  ASSERT_TRUE(server.start());
+  auto redis = connect_or_die(server.options());
+  auto looper = connect_or_die(server.options());
+  ASSERT_TRUE(redis->command({"CONFIG", "SET", "busy-reply-threshold", "50"})->is_status("OK"));
+  std::thread looping([&] {
+    (void)looper->command(Command{"EVAL", "while true do end", "0"}, 10000ms);
+  });
+  Result<Reply> got = redis->command({"GET", "k"});
+  for (int i = 0; i < 200 && got.has_value(); ++i) {  // until the script passed the threshold
+    std::this_thread::sleep_for(10ms);
+    got = redis->command({"GET", "k"});
+  }
+  ASSERT_FALSE(got.has_value());
+  EXPECT_EQ(got.error().code, Errc::unavailable) << got.error().message;
+  EXPECT_TRUE(got.error().retryable);
+  EXPECT_NE(got.error().message.find("BUSY"), std::string::npos) << got.error().message;
+  (void)redis->command({"SCRIPT", "KILL"});
+  looping.join();
+  EXPECT_TRUE(redis->command({"GET", "k"})->is_nil());
+}
+
 TEST(RedisFaults, a_script_runs_again_after_the_server_lost_its_script_cache) {
   LocalRedisServer server;
   ASSERT_TRUE(server.start());
