@@ -58,13 +58,12 @@ TEST(PoisonMessages, every_consumer_group_dead_letters_poison_and_goes_on) {
                                                 {"datahub", stack.datahub_url()},
                                                 {"delegation", stack.node_url(0)},
                                                 {"portal", stack.portal_url()}};
-  const std::vector<Group> groups{
-      {"datahub", "datahub.cases", 1}, {"datahub", "datahub.catalog", 1},
-      {"delegation", ".cases", 1},     {"delegation", ".agreements", 1},
-      {"delegation", ".catalog", 1},   {"portal", "portal-stack", 5},
-      {"identity", "revocations", 1},  {"catalog", "revocations", 1},
-      {"datahub", "revocations", 1},   {"delegation", "revocations", 1},
-      {"portal", "revocations", 1}};
+  const std::vector<Group> groups{{"datahub", ".cases", 1},       {"datahub", ".catalog", 1},
+                                  {"delegation", ".cases", 1},    {"delegation", ".agreements", 1},
+                                  {"delegation", ".catalog", 1},  {"portal", "portal-stack", 5},
+                                  {"identity", "revocations", 1}, {"catalog", "revocations", 1},
+                                  {"datahub", "revocations", 1},  {"delegation", "revocations", 1},
+                                  {"portal", "revocations", 1}};
   tongban::http::Client client;
   auto metrics = [&](const std::string& service) {
     auto r = client.get(urls.at(service) + "/metrics");
