@@ -82,8 +82,9 @@ Actor actor_of(const auth::Principal& p) {
 }
 
 store::OutboxMessage case_event(std::string_view type_suffix, const CaseRecord& c,
-                                const TimelineEntry& entry, boost::json::object extra,
-                                const std::string& traceparent, const Clock& clock) {
+                                boost::json::object doc, const TimelineEntry& entry,
+                                boost::json::object extra, const std::string& traceparent,
+                                const Clock& clock) {
   boost::json::object data{{"case_id", c.id},
                            {"receiving_city", c.receiving_city},
                            {"accepting_city", c.accepting_city},
@@ -104,7 +105,7 @@ store::OutboxMessage case_event(std::string_view type_suffix, const CaseRecord& 
                            {"reason", entry.reason},
                            {"at", to_rfc3339(entry.at)},
                            {"node", entry.node},
-                           {"case", to_json(c)},
+                           {"case", std::move(doc)},
                            {"timeline_entry", to_json(entry)}};
   for (auto& [k, v] : extra) data[k] = v;
   auto e = bus::Envelope::make("/tongban/delegation/" + entry.node,
@@ -166,7 +167,7 @@ Result<int> OverdueSweep::run() {
     w.record = next;
     w.previous = c;
     w.timeline = {entry};
-    w.event = case_event("overdue", next, entry,
+    w.event = case_event("overdue", next, to_json(next), entry,
                          {{"stage", stage_name}, {"due", to_rfc3339(d->due)}, {"warning", "red"}},
                          "", clock_);
     auto r = repo_.write(w);

@@ -32,9 +32,12 @@ struct DelegationOptions {
 };
 
 // What builds the events of a case: shared by commands, the consumer and the sweep.
+// `doc` is to_json(c): a command builds it once for the event, the stored record and its
+// answer.
 store::OutboxMessage case_event(std::string_view type_suffix, const CaseRecord& c,
-                                const TimelineEntry& entry, boost::json::object extra,
-                                const std::string& traceparent, const Clock& clock);
+                                boost::json::object doc, const TimelineEntry& entry,
+                                boost::json::object extra, const std::string& traceparent,
+                                const Clock& clock);
 
 // Records the overdue stages of cases held here, once each (an event and a timeline line
 // per stage). Separate from the service so tests drive it with a controllable clock.
@@ -82,7 +85,12 @@ class Delegation {
   Result<void> on_catalog_event(const bus::Envelope& e);
 
   // A command on a case (transition or rating), with idempotency and the compare-and-set.
+  http::Response submit(http::Request& req, const auth::Principal& who, const Actor& actor,
+                        const std::string& idem);
   http::Response transition(http::Request& req, CaseAction action);
+  http::Response apply_transition(http::Request& req, const auth::Principal& who,
+                                  const Actor& actor, const std::string& idem, CaseAction action);
+  http::Response replay_if_refused(const std::string& idem, http::Response answer);
   http::Response rate_case(http::Request& req);
   // The answer of an agreement command, stored with its event.
   http::Response agreement_command(
@@ -93,6 +101,9 @@ class Delegation {
   Result<CatalogChecks> catalog_checks(const AgreementBody& body, const std::string& city_a,
                                        const std::string& city_b, bool with_scores);
   boost::json::object case_view(const CaseRecord& c, const Actor& viewer) const;
+  // The same from to_json(c) already built.
+  boost::json::object case_view(boost::json::object doc, const CaseRecord& c,
+                                const Actor& viewer) const;
 
   service::Service& svc_;
   DelegationOptions options_;

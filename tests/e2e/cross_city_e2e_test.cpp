@@ -299,6 +299,13 @@ TEST_F(CrossCity, a_case_crosses_two_nodes_from_submission_to_rating) {
   EXPECT_EQ(again.status, 201) << again.body;
   const auto id = str(parse(first), "id");
   EXPECT_EQ(str(parse(again), "id"), id);
+  ASSERT_NE(again.header("Idempotent-Replayed"), nullptr);
+  EXPECT_EQ(first.header("Idempotent-Replayed"), nullptr);
+  // The key belongs to its caller: another clerk's request with it is a new submission,
+  // refused here as a duplicate only by what it says (no key of theirs was used).
+  auto others = post(a_ + "/v1/cases", staff(kNanjing, "clerk"), missing, key);
+  EXPECT_EQ(others.status, 422) << others.body;
+  EXPECT_EQ(others.header("Idempotent-Replayed"), nullptr);
   auto mine = parse(get(a_ + "/v1/cases?applicant=" + applicant, clerk_a))["cases"].as_array();
   EXPECT_EQ(mine.size(), 1u);
   const auto created = parse(first);
@@ -314,8 +321,18 @@ TEST_F(CrossCity, a_case_crosses_two_nodes_from_submission_to_rating) {
     return str(parse(get(node + "/v1/cases/" + id, token)), "state");
   };
   // Receiving place: receive, pre-examine, forward. Each answer and the read after it agree.
-  ASSERT_EQ(act(a_, "receive", clerk_a).status, 200);
+  // The receipt is sent twice with one key (a retry after a lost answer): the retry, now an
+  // illegal transition in itself, gets the first answer.
+  const auto receipt_key = "receive-" + tongban::ids::random_hex(6);
+  auto receipt = post(a_ + "/v1/cases/" + id + "/receive", clerk_a, json::object{}, receipt_key);
+  ASSERT_EQ(receipt.status, 200) << receipt.body;
+  auto receipt_again =
+      post(a_ + "/v1/cases/" + id + "/receive", clerk_a, json::object{}, receipt_key);
+  EXPECT_EQ(receipt_again.status, 200) << receipt_again.body;
+  EXPECT_EQ(receipt_again.body, receipt.body);
+  EXPECT_NE(receipt_again.header("Idempotent-Replayed"), nullptr);
   EXPECT_EQ(state_at(a_, clerk_a), "RECEIVED");
+  EXPECT_EQ(act(a_, "receive", clerk_a).status, 409);  // without the key: refused
   // Illegal: forwarding before the pre-examination the agreement delegates.
   r = act(a_, "forward", clerk_a);
   EXPECT_EQ(r.status, 409) << r.body;

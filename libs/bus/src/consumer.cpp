@@ -85,7 +85,14 @@ class KafkaConsumerRunner final : public ConsumerRunner {
                  // A subscribed topic that did not exist yet (another service creating it at
                  // the same moment) is picked up at the next metadata refresh: every 5 s, not
                  // librdkafka's default 5 min.
-                 {"topic.metadata.refresh.interval.ms", "5000"}});
+                 {"topic.metadata.refresh.interval.ms", "5000"},
+                 // librdkafka pre-fetches up to 64 MB and 100,000 messages per partition by
+                 // default: a service reading a topic's history (catalog's 32,000 items) held
+                 // ~100 MB of it. A few MB keep the fetch pipeline full at any rate we reach;
+                 // TONGBAN_KAFKA_PROP_* overrides them.
+                 {"queued.max.messages.kbytes", "4096"},
+                 {"queued.min.messages", "2000"},
+                 {"fetch.max.bytes", "4194304"}});
     if (!conf) return fail(conf.error());
     rd_kafka_conf_set_opaque(conf->get(), this);
     rd_kafka_conf_set_rebalance_cb(conf->get(), &KafkaConsumerRunner::on_rebalance);

@@ -1,6 +1,7 @@
 #include "tongban/bus/envelope.hpp"
 
 #include <boost/json/object.hpp>
+#include <boost/json/serialize.hpp>
 #include <boost/url/parse.hpp>
 #include <chrono>
 #include <vector>
@@ -89,16 +90,23 @@ Envelope Envelope::make(std::string source, std::string type, std::string subjec
 }
 
 std::string encode(const Envelope& e) {
-  boost::json::object obj;
-  obj["specversion"] = kSpecVersion;
-  obj["id"] = e.id;
-  obj["source"] = e.source;
-  obj["type"] = e.type;
-  obj["subject"] = e.subject;
-  obj["time"] = to_rfc3339(e.time);
-  obj["datacontenttype"] = kContentType;
-  obj["data"] = e.data;
-  return json::serialize(obj);
+  // Written out directly: putting `data` into an envelope object first copied every event's
+  // whole payload once more before serialising it.
+  std::string out;
+  out.reserve(192);
+  const auto attribute = [&out](std::string_view name, std::string_view value) {
+    out.append(out.empty() ? "{\"" : ",\"").append(name).append("\":");
+    out.append(boost::json::serialize(boost::json::string_view(value.data(), value.size())));
+  };
+  attribute("specversion", kSpecVersion);
+  attribute("id", e.id);
+  attribute("source", e.source);
+  attribute("type", e.type);
+  attribute("subject", e.subject);
+  attribute("time", to_rfc3339(e.time));
+  attribute("datacontenttype", kContentType);
+  out.append(",\"data\":").append(boost::json::serialize(e.data)).append("}");
+  return out;
 }
 
 Result<Envelope> decode(std::string_view text) {

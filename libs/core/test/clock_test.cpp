@@ -42,6 +42,19 @@ TEST(Rfc3339, rejects_instants_a_time_point_cannot_hold) {
   EXPECT_EQ(to_rfc3339(t), "1700-01-01T00:00:00.000Z");
 }
 
+TEST(Rfc3339, formats_instants_before_the_epoch_and_round_trips) {
+  EXPECT_EQ(to_rfc3339(Clock::time_point(-1ms)), "1969-12-31T23:59:59.999Z");
+  EXPECT_EQ(to_rfc3339(Clock::time_point(-1ns)), "1969-12-31T23:59:59.999Z");
+  // Every formatted instant parses back to itself, milliseconds kept, across leap years,
+  // month ends and the range a time point holds.
+  for (auto t = Clock::time_point(sys_days{1700y / 1 / 1}); t < sys_days{2261y / 1 / 1};
+       t += 9'999h + 59min + 59s + 999ms) {
+    Clock::time_point back;
+    ASSERT_TRUE(parse_rfc3339(to_rfc3339(t), back)) << to_rfc3339(t);
+    EXPECT_EQ(back, floor<milliseconds>(t)) << to_rfc3339(t);
+  }
+}
+
 TEST(ManualClock, moves_only_when_told) {
   ManualClock clock(sys_days{2026y / 1 / 1});
   const auto start = clock.now();

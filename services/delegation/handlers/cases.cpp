@@ -47,7 +47,11 @@ std::vector<std::string> string_array(const boost::json::object& o, const char* 
 }  // namespace
 
 boost::json::object Delegation::case_view(const CaseRecord& c, const Actor& viewer) const {
-  auto o = to_json(c);
+  return case_view(to_json(c), c, viewer);
+}
+
+boost::json::object Delegation::case_view(boost::json::object o, const CaseRecord& c,
+                                          const Actor& viewer) const {
   boost::json::array allowed;
   const CaseParties parties{c.applicant, c.receiving_city, c.accepting_city,
                             handover_place(c.delivery)};
@@ -75,168 +79,7 @@ void Delegation::add_case_routes() {
     const auto actor = actor_of(*who);
     auto idem = idempotency_key(req, actor.subject);
     if (!idem) return http::problem(idem.error());
-    if (!idem->empty()) {
-      auto stored = repo_.stored_response(*idem);
-      if (!stored) return http::problem(stored.error());
-      if (*stored) return replay(**stored);
-    }
-    auto body = http::json_body(req);
-    if (!body) return http::problem(body.error());
-    const json::Reader reader(*body);
-    auto item_code = reader.string("item_code", 1, 32);
-    if (!item_code) return http::problem(item_code.error());
-
-    // The applicant: the caller, or (at the window) the person a clerk names. A clerk has
-    // checked the applicant's ID in person, which is assurance level 3.
-    Applicant applicant;
-    std::string kind = "citizen";
-    std::string receiving_city;
-    if (actor.kind == ActorKind::citizen || actor.kind == ActorKind::enterprise) {
-      applicant = Applicant{actor.subject, actor.city, (*who)->assurance_level};
-      kind = std::string(to_string(actor.kind));
-      auto rc = reader.string("receiving_city", 6, 6);
-      if (!rc) return http::problem(rc.error());
-      receiving_city = *rc;
-    } else {
-      const auto* a = body->if_contains("applicant");
-      if (!a || !a->is_object()) {
-        return http::problem(Error::invalid("applicant", "required",
-                                            "staff submit on behalf of an applicant: applicant "
-                                            "{subject, registration_city} is required"));
-      }
-      const json::Reader ar(a->get_object(), "applicant");
-      auto subject = ar.string("subject", 1, 64);
-      if (!subject) return http::problem(subject.error());
-      auto city = ar.string("registration_city", 6, 6);
-      if (!city) return http::problem(city.error());
-      applicant = Applicant{*subject, *city, 3};
-      receiving_city = actor.city;
-    }
-    const CaseParties parties{applicant.subject, receiving_city, applicant.registration_city};
-    if (auto ok = check(actor, parties, Operation::submit); !ok) return http::problem(ok.error());
-    if (!serves(receiving_city)) {
-      return http::problem(Error{
-          Errc::conflict,
-          "this node does not serve city " + receiving_city + "; submit at the node that does",
-          "receiving_city", "wrong_node", false});
-    }
-    auto item = reference_.item(*item_code);
-    if (!item) return http::problem(item.error());
-    if (!*item || (*item)->withdrawn) {
-      return http::problem(Error::invalid(
-          "item_code", "unknown_item",
-          "no published item " + *item_code + " (as the catalog's events told this node)"));
-    }
-    SubmissionRequest sr;
-    sr.applicant = applicant;
-    sr.receiving_city = receiving_city;
-    sr.item.code = (*item)->code;
-    sr.item.cross_city_eligible = (*item)->cross_city_eligible;
-    sr.item.min_assurance_level = (*item)->min_assurance_level;
-    for (const auto& [name, type] : (*item)->materials) {
-      sr.item.materials.push_back(
-          {name, type.empty() ? std::nullopt : std::optional<std::string>(type)});
-    }
-    sr.materials_provided = string_array(*body, "materials");
-    if (const auto* d = body->if_contains("delivery"); d && d->is_string()) {
-      sr.delivery = parse_result_delivery(d->get_string());
-      if (!sr.delivery) {
-        return http::problem(Error::invalid(
-            "delivery", "enum", "delivery must be mail, window_at_receiving_place or online"));
-      }
-    }
-    // Which materials the applicant holds as e-licences: asked of datahub with the
-    // caller's own token — only when a material not brought could be one, since the check
-    // reads the applicant's data (and costs a call). Datahub down: nothing is exempted, and
-    // the case says so.
-    std::string materials_check = "not_needed";
-    const bool licence_could_help =
-        std::any_of(sr.item.materials.begin(), sr.item.materials.end(), [&](const auto& m) {
-          return m.e_licence_type &&
-                 std::find(sr.materials_provided.begin(), sr.materials_provided.end(), m.name) ==
-                     sr.materials_provided.end();
-        });
-    if (licence_could_help) {
-      const auto* auth_header = req.header("Authorization");
-      auto held = peers_.get(options_.datahub_url + "/v1/materials-check?item=" + *item_code +
-                                 "&subject=" + applicant.subject,
-                             {{"Authorization", auth_header ? *auth_header : ""}});
-      auto check_doc = held && held->status == 200
-                           ? json::parse_object(held->body)
-                           : Result<boost::json::object>(fail(Error::unavailable("")));
-      if (check_doc) {
-        materials_check = "datahub";
-        if (const auto* mats = check_doc->if_contains("materials"); mats && mats->is_array()) {
-          for (const auto& m : mats->get_array()) {
-            const auto* h = m.is_object() ? m.get_object().if_contains("held") : nullptr;
-            const auto* t = m.is_object() ? m.get_object().if_contains("e_licence_type") : nullptr;
-            if (h && h->is_bool() && h->get_bool() && t && t->is_string()) {
-              sr.e_licences_held.emplace_back(t->get_string());
-            }
-          }
-        }
-      } else {
-        materials_check = "unavailable";
-        log::warn("materials check unavailable; no exemptions",
-                  {{"item", *item_code}, {"status", held ? held->status : 0}});
-      }
-    }
-    std::vector<Agreement> agreements;
-    auto pair = reference_.agreement_of_pair(receiving_city, applicant.registration_city);
-    if (!pair) return http::problem(pair.error());
-    if (*pair) agreements.push_back(std::move(**pair));
-    const auto now = clock_.now();
-    auto admitted = check_submission(sr, agreements, now);
-    if (!admitted && admitted.error().rule == "materials_missing" &&
-        materials_check == "unavailable") {
-      // Say why nothing was exempted: bring the material, or try again once datahub answers.
-      return http::problem(admitted.error(), {{"materials_check", materials_check}});
-    }
-    if (!admitted) return http::problem(admitted.error());
-    auto decide_limit = reference_.implementation(*item_code, admitted->accepting_city);
-    if (!decide_limit) return http::problem(decide_limit.error());
-
-    CaseRecord c;
-    c.id = ids::uuid_v7();
-    c.version = 1;
-    c.state = CaseState::submitted;
-    c.holder = Holder::receiving;
-    c.applicant = applicant.subject;
-    c.applicant_kind = kind;
-    c.registration_city = applicant.registration_city;
-    c.assurance_level = applicant.assurance_level;
-    c.receiving_city = receiving_city;
-    c.accepting_city = admitted->accepting_city;
-    c.item_code = *item_code;
-    c.item_version = (*item)->version;
-    c.agreement_id = admitted->agreement_id;
-    c.agreement_version = admitted->agreement_version;
-    c.rights = admitted->rights;
-    c.delivery = admitted->delivery;
-    c.accept_limit_days = admitted->accept_limit_days;
-    // The accepting city's promised limit; without one known, the default of 20 working days.
-    c.decide_limit_days = decide_limit->value_or(20);
-    c.materials_provided = sr.materials_provided;
-    c.exempted = admitted->exempted;
-    c.materials_check = materials_check;
-    c.submitted_by = actor.subject;
-    c.submitted_at = c.updated_at = c.stage_started_at = now;
-    TimelineEntry entry{1,          "submit",           "", "SUBMITTED", actor.subject,
-                        actor.city, (*who)->department, "", now,         options_.node};
-    const auto view = case_view(c, actor);
-    CaseWrite w;
-    w.mode = WriteMode::create;
-    w.record = c;
-    w.timeline = {entry};
-    w.event = case_event("submitted", c, entry, {}, req.trace.header(), clock_);
-    w.idempotency_key = *idem;
-    w.response = StoredResponse{201, boost::json::serialize(view)};
-    auto written = repo_.write(w);
-    if (!written) return http::problem(written.error());
-    if (written->outcome == WriteOutcome::replayed) return replay(written->replay);
-    auto res = http::Response::json(201, view);
-    res.set_header("Location", "/v1/cases/" + c.id);
-    return res;
+    return replay_if_refused(*idem, submit(req, *who, actor, *idem));
   });
 
   for (auto action : all_case_actions()) {
@@ -246,10 +89,193 @@ void Delegation::add_case_routes() {
   r.post("/v1/cases/{id}/rating", [this](http::Request& req) { return rate_case(req); });
 }
 
+// A retry of a command that was written is answered from the stored response by the write
+// script itself; only a retry that fails before the write (the state moved on, the agreement
+// ended since) is looked up here: a success costs no extra round trip.
+http::Response Delegation::replay_if_refused(const std::string& idem, http::Response answer) {
+  // Refusals about the request's own content or the case's state; not a refused caller.
+  if (idem.empty() || (answer.status != 409 && answer.status != 422)) return answer;
+  auto stored = repo_.stored_response(idem);
+  if (stored && *stored) return replay(**stored);
+  return answer;
+}
+
+http::Response Delegation::submit(http::Request& req, const auth::Principal& who,
+                                  const Actor& actor, const std::string& idem) {
+  auto body = http::json_body(req);
+  if (!body) return http::problem(body.error());
+  const json::Reader reader(*body);
+  auto item_code = reader.string("item_code", 1, 32);
+  if (!item_code) return http::problem(item_code.error());
+
+  // The applicant: the caller, or (at the window) the person a clerk names. A clerk has
+  // checked the applicant's ID in person, which is assurance level 3.
+  Applicant applicant;
+  std::string kind = "citizen";
+  std::string receiving_city;
+  if (actor.kind == ActorKind::citizen || actor.kind == ActorKind::enterprise) {
+    applicant = Applicant{actor.subject, actor.city, who->assurance_level};
+    kind = std::string(to_string(actor.kind));
+    auto rc = reader.string("receiving_city", 6, 6);
+    if (!rc) return http::problem(rc.error());
+    receiving_city = *rc;
+  } else {
+    const auto* a = body->if_contains("applicant");
+    if (!a || !a->is_object()) {
+      return http::problem(Error::invalid("applicant", "required",
+                                          "staff submit on behalf of an applicant: applicant "
+                                          "{subject, registration_city} is required"));
+    }
+    const json::Reader ar(a->get_object(), "applicant");
+    auto subject = ar.string("subject", 1, 64);
+    if (!subject) return http::problem(subject.error());
+    auto city = ar.string("registration_city", 6, 6);
+    if (!city) return http::problem(city.error());
+    applicant = Applicant{*subject, *city, 3};
+    receiving_city = actor.city;
+  }
+  const CaseParties parties{applicant.subject, receiving_city, applicant.registration_city};
+  if (auto ok = check(actor, parties, Operation::submit); !ok) return http::problem(ok.error());
+  if (!serves(receiving_city)) {
+    return http::problem(
+        Error{Errc::conflict,
+              "this node does not serve city " + receiving_city + "; submit at the node that does",
+              "receiving_city", "wrong_node", false});
+  }
+  auto item = reference_.item(*item_code);
+  if (!item) return http::problem(item.error());
+  if (!*item || (*item)->withdrawn) {
+    return http::problem(Error::invalid(
+        "item_code", "unknown_item",
+        "no published item " + *item_code + " (as the catalog's events told this node)"));
+  }
+  SubmissionRequest sr;
+  sr.applicant = applicant;
+  sr.receiving_city = receiving_city;
+  sr.item.code = (*item)->code;
+  sr.item.cross_city_eligible = (*item)->cross_city_eligible;
+  sr.item.min_assurance_level = (*item)->min_assurance_level;
+  for (const auto& [name, type] : (*item)->materials) {
+    sr.item.materials.push_back(
+        {name, type.empty() ? std::nullopt : std::optional<std::string>(type)});
+  }
+  sr.materials_provided = string_array(*body, "materials");
+  if (const auto* d = body->if_contains("delivery"); d && d->is_string()) {
+    sr.delivery = parse_result_delivery(d->get_string());
+    if (!sr.delivery) {
+      return http::problem(Error::invalid(
+          "delivery", "enum", "delivery must be mail, window_at_receiving_place or online"));
+    }
+  }
+  // Which materials the applicant holds as e-licences: asked of datahub with the
+  // caller's own token — only when a material not brought could be one, since the check
+  // reads the applicant's data (and costs a call). Datahub down: nothing is exempted, and
+  // the case says so.
+  std::string materials_check = "not_needed";
+  const bool licence_could_help =
+      std::any_of(sr.item.materials.begin(), sr.item.materials.end(), [&](const auto& m) {
+        return m.e_licence_type &&
+               std::find(sr.materials_provided.begin(), sr.materials_provided.end(), m.name) ==
+                   sr.materials_provided.end();
+      });
+  if (licence_could_help) {
+    const auto* auth_header = req.header("Authorization");
+    auto held = peers_.get(options_.datahub_url + "/v1/materials-check?item=" + *item_code +
+                               "&subject=" + applicant.subject,
+                           {{"Authorization", auth_header ? *auth_header : ""}});
+    auto check_doc = held && held->status == 200
+                         ? json::parse_object(held->body)
+                         : Result<boost::json::object>(fail(Error::unavailable("")));
+    if (check_doc) {
+      materials_check = "datahub";
+      if (const auto* mats = check_doc->if_contains("materials"); mats && mats->is_array()) {
+        for (const auto& m : mats->get_array()) {
+          const auto* h = m.is_object() ? m.get_object().if_contains("held") : nullptr;
+          const auto* t = m.is_object() ? m.get_object().if_contains("e_licence_type") : nullptr;
+          if (h && h->is_bool() && h->get_bool() && t && t->is_string()) {
+            sr.e_licences_held.emplace_back(t->get_string());
+          }
+        }
+      }
+    } else {
+      materials_check = "unavailable";
+      log::warn("materials check unavailable; no exemptions",
+                {{"item", *item_code}, {"status", held ? held->status : 0}});
+    }
+  }
+  std::vector<Agreement> agreements;
+  auto pair = reference_.agreement_of_pair(receiving_city, applicant.registration_city);
+  if (!pair) return http::problem(pair.error());
+  if (*pair) agreements.push_back(std::move(**pair));
+  const auto now = clock_.now();
+  auto admitted = check_submission(sr, agreements, now);
+  if (!admitted && admitted.error().rule == "materials_missing" &&
+      materials_check == "unavailable") {
+    // Say why nothing was exempted: bring the material, or try again once datahub answers.
+    return http::problem(admitted.error(), {{"materials_check", materials_check}});
+  }
+  if (!admitted) return http::problem(admitted.error());
+  auto decide_limit = reference_.implementation(*item_code, admitted->accepting_city);
+  if (!decide_limit) return http::problem(decide_limit.error());
+
+  CaseRecord c;
+  c.id = ids::uuid_v7();
+  c.version = 1;
+  c.state = CaseState::submitted;
+  c.holder = Holder::receiving;
+  c.applicant = applicant.subject;
+  c.applicant_kind = kind;
+  c.registration_city = applicant.registration_city;
+  c.assurance_level = applicant.assurance_level;
+  c.receiving_city = receiving_city;
+  c.accepting_city = admitted->accepting_city;
+  c.item_code = *item_code;
+  c.item_version = (*item)->version;
+  c.agreement_id = admitted->agreement_id;
+  c.agreement_version = admitted->agreement_version;
+  c.rights = admitted->rights;
+  c.delivery = admitted->delivery;
+  c.accept_limit_days = admitted->accept_limit_days;
+  // The accepting city's promised limit; without one known, the default of 20 working days.
+  c.decide_limit_days = decide_limit->value_or(20);
+  c.materials_provided = sr.materials_provided;
+  c.exempted = admitted->exempted;
+  c.materials_check = materials_check;
+  c.submitted_by = actor.subject;
+  c.submitted_at = c.updated_at = c.stage_started_at = now;
+  TimelineEntry entry{1,          "submit",        "", "SUBMITTED", actor.subject,
+                      actor.city, who->department, "", now,         options_.node};
+  // The case document is built once: stored, carried by the event, and answered.
+  auto doc = to_json(c);
+  CaseWrite w;
+  w.mode = WriteMode::create;
+  w.record = c;
+  w.record_json = boost::json::serialize(doc);
+  w.timeline = {entry};
+  w.event = case_event("submitted", c, doc, entry, {}, req.trace.header(), clock_);
+  auto answer = boost::json::serialize(case_view(std::move(doc), c, actor));
+  w.idempotency_key = idem;
+  w.response = StoredResponse{201, answer};
+  auto written = repo_.write(w);
+  if (!written) return http::problem(written.error());
+  if (written->outcome == WriteOutcome::replayed) return replay(written->replay);
+  auto res = http::Response::text(201, std::move(answer), "application/json");
+  res.set_header("Location", "/v1/cases/" + c.id);
+  return res;
+}
+
 http::Response Delegation::transition(http::Request& req, CaseAction action) {
   auto who = svc_.authenticate(req);
   if (!who) return http::problem(who.error());
   const auto actor = actor_of(*who);
+  auto idem = idempotency_key(req, actor.subject);
+  if (!idem) return http::problem(idem.error());
+  return replay_if_refused(*idem, apply_transition(req, *who, actor, *idem, action));
+}
+
+http::Response Delegation::apply_transition(http::Request& req, const auth::Principal& who,
+                                            const Actor& actor, const std::string& idem,
+                                            CaseAction action) {
   const std::string id(req.param("id"));
   auto loaded = repo_.load(id);
   if (!loaded) return http::problem(loaded.error());
@@ -258,13 +284,6 @@ http::Response Delegation::transition(http::Request& req, CaseAction action) {
   const CaseParties parties{c.applicant, c.receiving_city, c.accepting_city,
                             handover_place(c.delivery)};
   if (auto d = authorise(actor, parties, action); !d.allowed()) return http::problem(d.error());
-  auto idem = idempotency_key(req, actor.subject);
-  if (!idem) return http::problem(idem.error());
-  if (!idem->empty()) {
-    auto stored = repo_.stored_response(*idem);
-    if (!stored) return http::problem(stored.error());
-    if (*stored) return replay(**stored);
-  }
   auto body =
       req.body.empty() ? Result<boost::json::object>(boost::json::object{}) : http::json_body(req);
   if (!body) return http::problem(body.error());
@@ -332,7 +351,7 @@ http::Response Delegation::transition(http::Request& req, CaseAction action) {
                       std::string(to_string(*to)),
                       actor.subject,
                       actor.city,
-                      (*who)->department,
+                      who->department,
                       reason->value_or(""),
                       now,
                       options_.node};
@@ -358,11 +377,13 @@ http::Response Delegation::transition(http::Request& req, CaseAction action) {
       w.deadline = std::pair{std::string(to_string(d->stage)), d->due};
     }
   }
-  w.event =
-      case_event(lower(to_string(*to)), next, entry, std::move(extra), req.trace.header(), clock_);
-  const auto view = case_view(next, actor);
-  w.idempotency_key = *idem;
-  w.response = StoredResponse{200, boost::json::serialize(view)};
+  auto doc = to_json(next);
+  w.record_json = boost::json::serialize(doc);
+  w.event = case_event(lower(to_string(*to)), next, doc, entry, std::move(extra),
+                       req.trace.header(), clock_);
+  auto answer = boost::json::serialize(case_view(std::move(doc), next, actor));
+  w.idempotency_key = idem;
+  w.response = StoredResponse{200, answer};
   auto written = repo_.write(w);
   if (!written) return http::problem(written.error());
   switch (written->outcome) {
@@ -376,7 +397,7 @@ http::Response Delegation::transition(http::Request& req, CaseAction action) {
     default:
       break;
   }
-  return http::Response::json(200, view);
+  return http::Response::text(200, std::move(answer), "application/json");
 }
 
 http::Response Delegation::rate_case(http::Request& req) {
@@ -414,8 +435,8 @@ http::Response Delegation::rate_case(http::Request& req) {
   w.record = next;
   w.previous = c;
   w.timeline = {entry};
-  w.event =
-      case_event("rated", next, entry, {{"rating", to_json(*rating)}}, req.trace.header(), clock_);
+  w.event = case_event("rated", next, to_json(next), entry, {{"rating", to_json(*rating)}},
+                       req.trace.header(), clock_);
   auto written = repo_.write(w);
   if (!written) return http::problem(written.error());
   if (written->outcome == WriteOutcome::stale) {

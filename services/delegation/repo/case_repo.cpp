@@ -12,13 +12,13 @@ namespace tongban::delegation {
 namespace {
 
 // KEYS: case, timeline, outbox, idempotency, deadlines, then n_rm index keys to leave and
-// n_add index keys to join. ARGV: mode, version arg, doc, new version, timeline entries
-// (JSON array), member, n_rm, n_add, idempotency response, its ttl, deadline member, due,
-// case id, topic ('' for none), key, event, traceparent.
+// n_add index keys to join. ARGV: mode, version arg, doc, new version, member, n_rm, n_add,
+// idempotency response, its ttl, deadline member, due, case id, topic ('' for none), key,
+// event, traceparent, then the timeline entries to append (JSON each).
 // Returns {1} written, {0, stored} replayed, {-1} exists, {-2, version} stale.
 const store::Script kWrite(R"lua(
 local mode = ARGV[1]
-if ARGV[9] ~= '' then
+if ARGV[8] ~= '' then
   local stored = redis.call('GET', KEYS[4])
   if stored then return {0, stored} end
 end
@@ -33,19 +33,19 @@ elseif mode == 'handover' then
   if cur and tonumber(cur) > tonumber(ARGV[2]) then return {-2, cur} end
 end
 redis.call('HSET', KEYS[1], 'doc', ARGV[3], 'version', ARGV[4])
-for _, e in ipairs(cjson.decode(ARGV[5])) do redis.call('RPUSH', KEYS[2], cjson.encode(e)) end
-local n_rm, n_add = tonumber(ARGV[7]), tonumber(ARGV[8])
-for i = 6, 5 + n_rm do redis.call('ZREM', KEYS[i], ARGV[6]) end
-for i = 6 + n_rm, 5 + n_rm + n_add do redis.call('ZADD', KEYS[i], 0, ARGV[6]) end
-local id = ARGV[13]
+if #ARGV > 16 then redis.call('RPUSH', KEYS[2], unpack(ARGV, 17)) end
+local n_rm, n_add = tonumber(ARGV[6]), tonumber(ARGV[7])
+for i = 6, 5 + n_rm do redis.call('ZREM', KEYS[i], ARGV[5]) end
+for i = 6 + n_rm, 5 + n_rm + n_add do redis.call('ZADD', KEYS[i], 0, ARGV[5]) end
+local id = ARGV[12]
 redis.call('ZREM', KEYS[5], id .. '|forward', id .. '|accept', id .. '|decide')
-if ARGV[11] ~= '' then redis.call('ZADD', KEYS[5], ARGV[12], ARGV[11]) end
-if ARGV[14] ~= '' then
-  local entry = {'topic', ARGV[14], 'key', ARGV[15], 'event', ARGV[16]}
-  if ARGV[17] ~= '' then entry[#entry + 1] = 'traceparent'; entry[#entry + 1] = ARGV[17] end
+if ARGV[10] ~= '' then redis.call('ZADD', KEYS[5], ARGV[11], ARGV[10]) end
+if ARGV[13] ~= '' then
+  local entry = {'topic', ARGV[13], 'key', ARGV[14], 'event', ARGV[15]}
+  if ARGV[16] ~= '' then entry[#entry + 1] = 'traceparent'; entry[#entry + 1] = ARGV[16] end
   redis.call('XADD', KEYS[3], '*', unpack(entry))
 end
-if ARGV[9] ~= '' then redis.call('SET', KEYS[4], ARGV[9], 'EX', ARGV[10]) end
+if ARGV[8] ~= '' then redis.call('SET', KEYS[4], ARGV[8], 'EX', ARGV[9]) end
 return {1}
 )lua");
 
@@ -138,27 +138,27 @@ Result<WriteResult> CaseRepo::write(const CaseWrite& w) {
   auto add = index_keys(c);
   keys.insert(keys.end(), rm.begin(), rm.end());
   keys.insert(keys.end(), add.begin(), add.end());
-  boost::json::array entries;
-  for (const auto& e : w.timeline) entries.push_back(to_json(e));
   boost::json::object response{{"status", w.response.status}, {"body", w.response.body}};
-  std::vector<std::string> args{mode_name(w.mode),
-                                std::to_string(w.expected_version),
-                                boost::json::serialize(to_json(c)),
-                                std::to_string(c.version),
-                                boost::json::serialize(entries),
-                                c.id,
-                                std::to_string(rm.size()),
-                                std::to_string(add.size()),
-                                w.idempotency_key.empty() ? "" : boost::json::serialize(response),
-                                std::to_string(kIdempotencyTtlSeconds),
-                                w.deadline ? c.id + "|" + w.deadline->first : "",
-                                w.deadline ? std::to_string(ms(w.deadline->second)) : "0",
-                                c.id};
+  std::vector<std::string> args{
+      mode_name(w.mode),
+      std::to_string(w.expected_version),
+      w.record_json.empty() ? boost::json::serialize(to_json(c)) : w.record_json,
+      std::to_string(c.version),
+      c.id,
+      std::to_string(rm.size()),
+      std::to_string(add.size()),
+      w.idempotency_key.empty() ? "" : boost::json::serialize(response),
+      std::to_string(kIdempotencyTtlSeconds),
+      w.deadline ? c.id + "|" + w.deadline->first : "",
+      w.deadline ? std::to_string(ms(w.deadline->second)) : "0",
+      c.id};
   if (w.event) {
     args.insert(args.end(), {w.event->topic, w.event->key, w.event->event, w.event->traceparent});
   } else {
     args.insert(args.end(), {"", "", "", ""});
   }
+  // The timeline entries last, one argument each: the script pushes them as they are.
+  for (const auto& e : w.timeline) args.push_back(boost::json::serialize(to_json(e)));
   auto r = kWrite.run(redis_, keys, args);
   if (!r) return fail(std::move(r.error()));
   if (r->is_error()) return fail(Error::unavailable("redis: " + r->str()));

@@ -38,6 +38,7 @@ struct CaseWrite {
   WriteMode mode = WriteMode::cas;
   int expected_version = 0;             // cas; for newer/handover the incoming version
   CaseRecord record;                    // the new state, version included
+  std::string record_json;              // record serialised, when the caller has it ("": here)
   std::optional<CaseRecord> previous;   // to move the indexes from (none on create)
   std::vector<TimelineEntry> timeline;  // appended
   std::optional<std::pair<std::string, Clock::time_point>> deadline;  // stage, due
