@@ -17,7 +17,6 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 
-#include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <chrono>
 #include <cstdlib>
@@ -33,7 +32,9 @@
 #include "tongban/core/ids.hpp"
 #include "tongban/http/client.hpp"
 #include "tongban/testing/agreements.hpp"
+#include "tongban/testing/json.hpp"
 #include "tongban/testing/process.hpp"
+#include "tongban/testing/stack.hpp"
 
 namespace {
 
@@ -43,11 +44,13 @@ namespace json = boost::json;
 using tongban::http::Client;
 using tongban::http::Method;
 using tongban::testing::ChildProcess;
+using tongban::testing::parse_object;
+using tongban::testing::read_file;
+using tongban::testing::str;
 
 constexpr const char* kNanjing = "320100";  // node a
 constexpr const char* kWuxi = "320200";     // node b
-constexpr const char* kAdminPassword = "Admin-Passw0rd-2026";
-constexpr const char* kStaffPassword = "Demo-Staff-2026";
+constexpr const char* kAdminPassword = tongban::testing::Stack::kAdminPassword;
 
 int env_int(const char* name, int fallback) {
   const char* v = std::getenv(name);
@@ -61,24 +64,6 @@ bool eventually(const std::function<bool()>& probe, std::chrono::seconds deadlin
     std::this_thread::sleep_for(250ms);
   }
   return probe();
-}
-
-std::string read_file(const fs::path& p) {
-  std::ifstream in(p);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-json::object parse_object(const std::string& text) {
-  boost::system::error_code ec;
-  auto v = json::parse(text, ec);
-  return ec || !v.is_object() ? json::object{} : v.as_object();
-}
-
-std::string str(const json::object& o, const char* k) {
-  const auto* v = o.if_contains(k);
-  return v && v->is_string() ? std::string(v->get_string()) : "";
 }
 
 void log_line(const std::string& text) { std::cout << "[load-faults] " << text << std::endl; }
@@ -297,11 +282,7 @@ class LoadFaults : public ::testing::Test {
   // ---- accounts and the agreement ------------------------------------------------------
 
   std::string login(const std::string& name, const std::string& password) {
-    auto r =
-        client_.post_json(url(identity_) + "/v1/sessions",
-                          json::serialize(json::object{
-                              {"subject_type", "staff"}, {"login", name}, {"password", password}}));
-    return r && r->status == 200 ? str(parse_object(r->body), "access_token") : "";
+    return tongban::testing::access_token(url(identity_), "staff", name, password);
   }
 
   tongban::http::Response get(const std::string& u, const std::string& token) {
@@ -311,25 +292,17 @@ class LoadFaults : public ::testing::Test {
 
   void seed_and_sign() {
     // The demo staff of Nanjing and Wuxi (the first two cities), as scripts/seed names them.
-    ChildProcess seed(TONGBAN_SEED_BIN,
-                      {"--identity", url(identity_), "--admin-password", kAdminPassword,
-                       "--staff-password", kStaffPassword, "--cities", "2"},
-                      {});
-    ASSERT_EQ(seed.wait(300s), 0) << seed.output();
+    const auto seeded = tongban::testing::seed_demo_staff(TONGBAN_SEED_BIN, url(identity_), 2);
+    ASSERT_TRUE(seeded.empty()) << seeded;
+    const auto* password = tongban::testing::kDemoStaffPassword;
     admin_ = login("admin", kAdminPassword);
-    const auto da_a = login("dept_admin-" + std::string(kNanjing), kStaffPassword);
-    const auto da_b = login("dept_admin-" + std::string(kWuxi), kStaffPassword);
+    const auto da_a = login("dept_admin-" + std::string(kNanjing), password);
+    const auto da_b = login("dept_admin-" + std::string(kWuxi), password);
     ASSERT_FALSE(admin_.empty() || da_a.empty() || da_b.empty());
     std::string error;
     const auto id = tongban::testing::sign_agreement(
-        {url(catalog_), url(node_a_), kNanjing, da_a, kWuxi, da_b}, error);
+        {url(catalog_), url(node_a_), kNanjing, da_a, kWuxi, da_b, url(node_b_)}, error);
     ASSERT_FALSE(id.empty()) << error;
-    ASSERT_TRUE(eventually(
-        [&] {
-          return str(parse_object(get(url(node_b_) + "/v1/agreements/" + id, da_b).body),
-                     "status") == "ACTIVE";
-        },
-        120s));
   }
 
   // ---- the generator -------------------------------------------------------------------

@@ -12,18 +12,15 @@
 #include <unistd.h>
 
 #include <array>
-#include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <csignal>
 #include <ctime>
 #include <filesystem>
-#include <fstream>
 #include <functional>
 #include <map>
 #include <mutex>
 #include <random>
 #include <set>
-#include <sstream>
 #include <thread>
 
 #include "channels/smtp.hpp"
@@ -34,6 +31,7 @@
 #include "tongban/http/client.hpp"
 #include "tongban/http/router.hpp"
 #include "tongban/http/server.hpp"
+#include "tongban/testing/json.hpp"
 #include "tongban/testing/process.hpp"
 #include "tongban/testing/stack.hpp"
 
@@ -43,6 +41,9 @@ using namespace std::chrono_literals;
 using tongban::http::Method;
 using tongban::http::Response;
 using tongban::testing::ChildProcess;
+using tongban::testing::parse_object;
+using tongban::testing::read_file;
+using tongban::testing::str;
 namespace json = boost::json;
 namespace fs = std::filesystem;
 
@@ -63,17 +64,6 @@ bool eventually(const std::function<bool()>& probe, std::chrono::seconds deadlin
     std::this_thread::sleep_for(100ms);
   }
   return probe();
-}
-
-json::object parse_object(const std::string& text) {
-  boost::system::error_code ec;
-  auto v = json::parse(text, ec);
-  return ec || !v.is_object() ? json::object{} : v.as_object();
-}
-
-std::string str(const json::object& o, std::string_view key) {
-  const auto* v = o.if_contains(key);
-  return v && v->is_string() ? std::string(v->get_string()) : std::string();
 }
 
 std::string lf(std::string s) {
@@ -146,12 +136,7 @@ class SmtpSink {
     }
     std::sort(files.begin(), files.end());
     std::vector<json::object> out;
-    for (const auto& f : files) {
-      std::ifstream in(f);
-      std::stringstream s;
-      s << in.rdbuf();
-      out.push_back(parse_object(s.str()));
-    }
+    for (const auto& f : files) out.push_back(parse_object(read_file(f)));
     return out;
   }
   // Messages whose X-Tongban-Case header is `case_id` (the test's own).

@@ -1,6 +1,5 @@
 #include "tongban/testing/agreements.hpp"
 
-#include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <chrono>
 #include <thread>
@@ -8,24 +7,25 @@
 
 #include "tongban/core/clock.hpp"
 #include "tongban/http/client.hpp"
+#include "tongban/testing/json.hpp"
+#include "tongban/testing/process.hpp"
+#include "tongban/testing/stack.hpp"
 
 namespace tongban::testing {
-namespace {
 
 namespace json = boost::json;
 
-json::object parse_object(const std::string& text) {
-  boost::system::error_code ec;
-  auto v = json::parse(text, ec);
-  return ec || !v.is_object() ? json::object{} : v.as_object();
+std::string seed_demo_staff(const std::string& seed_binary, const std::string& identity_url,
+                            int cities) {
+  std::vector<std::string> args{"--identity",          identity_url,       "--admin-password",
+                                Stack::kAdminPassword, "--staff-password", kDemoStaffPassword};
+  if (cities > 0) args.insert(args.end(), {"--cities", std::to_string(cities)});
+  ChildProcess seed(seed_binary, std::move(args), {});
+  const auto rc = seed.wait(std::chrono::seconds(600));
+  if (rc == 0) return "";
+  return "tongban-seed " + (rc ? "exited with " + std::to_string(*rc) : std::string("hung")) +
+         ":\n" + seed.output().substr(0, 4000);
 }
-
-std::string str(const json::object& o, const char* k) {
-  const auto* v = o.if_contains(k);
-  return v && v->is_string() ? std::string(v->get_string()) : "";
-}
-
-}  // namespace
 
 std::string sign_agreement(const AgreementParties& p, std::string& error) {
   http::Client c({.connect_timeout = std::chrono::milliseconds(2000),
@@ -100,7 +100,19 @@ std::string sign_agreement(const AgreementParties& p, std::string& error) {
     error = "countersignature: " + std::to_string(r.status) + " " + r.body;
     return "";
   }
-  return id;
+  if (p.partner_node_url.empty()) return id;
+  // The partner's node reads the agreement from the agreements topic.
+  const auto until = std::chrono::steady_clock::now() + std::chrono::minutes(2);
+  for (;;) {
+    r = call(http::Method::get, p.partner_node_url + "/v1/agreements/" + id, p.token_b, nullptr);
+    if (r.status == 200 && str(parse_object(r.body), "status") == "ACTIVE") return id;
+    if (std::chrono::steady_clock::now() > until) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
+  error = "agreement " + id +
+          " not ACTIVE at the partner's node after 2 minutes: " + std::to_string(r.status) + " " +
+          r.body.substr(0, 400);
+  return "";
 }
 
 }  // namespace tongban::testing

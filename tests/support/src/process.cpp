@@ -12,9 +12,10 @@
 #include <boost/json/parse.hpp>
 #include <cstdlib>
 #include <filesystem>
-#include <fstream>
 #include <sstream>
 #include <thread>
+
+#include "tongban/testing/json.hpp"
 
 namespace tongban::testing {
 
@@ -80,12 +81,7 @@ std::optional<int> ChildProcess::wait(std::chrono::milliseconds timeout) {
 
 bool ChildProcess::running() { return !wait(std::chrono::milliseconds(0)).has_value(); }
 
-std::string ChildProcess::output() const {
-  std::ifstream in(log_path_);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+std::string ChildProcess::output() const { return read_file(log_path_); }
 
 std::vector<std::string> ChildProcess::lines() const {
   std::vector<std::string> out;
@@ -132,12 +128,7 @@ std::vector<std::string> print_env_knobs(const std::string& binary) {
 std::vector<std::string> undocumented_knobs(const std::string& binary,
                                             const std::vector<std::string>& doc_paths) {
   std::string docs;
-  for (const auto& path : doc_paths) {
-    std::ifstream in(path);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    docs += ss.str();
-  }
+  for (const auto& path : doc_paths) docs += read_file(path);
   std::vector<std::string> missing;
   for (const auto& name : print_env_knobs(binary)) {
     if (docs.find("`" + name + "`") == std::string::npos) missing.push_back(name);

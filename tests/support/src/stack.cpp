@@ -1,12 +1,12 @@
 #include "tongban/testing/stack.hpp"
 
-#include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <cstdio>
 #include <random>
 
 #include "tongban/core/ids.hpp"
 #include "tongban/http/client.hpp"
+#include "tongban/testing/json.hpp"
 
 namespace tongban::testing {
 namespace {
@@ -14,15 +14,18 @@ namespace {
 using namespace std::chrono_literals;
 namespace json = boost::json;
 
-std::string member(const std::string& body, const char* key) {
-  boost::system::error_code ec;
-  auto v = json::parse(body, ec);
-  if (ec || !v.is_object()) return "";
-  const auto* m = v.as_object().if_contains(key);
-  return m && m->is_string() ? std::string(m->get_string()) : "";
-}
-
 }  // namespace
+
+std::string access_token(const std::string& identity_url, const std::string& subject_type,
+                         const std::string& login, const std::string& password) {
+  http::Client c({.connect_timeout = std::chrono::milliseconds(2000),
+                  .request_timeout = std::chrono::milliseconds(30000)});
+  auto r =
+      c.post_json(identity_url + "/v1/sessions",
+                  json::serialize(json::object{
+                      {"subject_type", subject_type}, {"login", login}, {"password", password}}));
+  return r && r->status == 200 ? str(parse_object(r->body), "access_token") : "";
+}
 
 std::string fresh_id_number(const std::string& region) {
   static std::mt19937 gen(std::random_device{}());
@@ -122,17 +125,10 @@ Stack::~Stack() {
   identity_.reset();
 }
 
-std::string Stack::login(const std::string& type, const std::string& login,
-                         const std::string& password) {
-  http::Client c;
-  auto r = c.post_json(identity_url_ + "/v1/sessions",
-                       json::serialize(json::object{
-                           {"subject_type", type}, {"login", login}, {"password", password}}));
-  return r && r->status == 200 ? member(r->body, "access_token") : "";
-}
-
 std::string Stack::admin_token() {
-  if (admin_token_.empty()) admin_token_ = login("staff", "admin", kAdminPassword);
+  if (admin_token_.empty()) {
+    admin_token_ = access_token(identity_url_, "staff", "admin", kAdminPassword);
+  }
   return admin_token_;
 }
 
@@ -149,7 +145,7 @@ std::string Stack::staff(const std::string& city, const std::string& role,
                                                     {"password", kPassword}}),
                        {{"Authorization", "Bearer " + admin_token()}});
   if (!r || r->status != 201) return "";
-  return login("staff", name, kPassword);
+  return access_token(identity_url_, "staff", name, kPassword);
 }
 
 std::pair<std::string, std::string> Stack::citizen(const std::string& city) {
@@ -162,7 +158,8 @@ std::pair<std::string, std::string> Stack::citizen(const std::string& city) {
                                                     {"phone", "13900139000"},
                                                     {"password", kPassword}}));
   if (!r || r->status != 201) return {};
-  return {member(r->body, "id"), login("citizen", number, kPassword)};
+  return {str(parse_object(r->body), "id"),
+          access_token(identity_url_, "citizen", number, kPassword)};
 }
 
 void Stack::stop_catalog() { catalog_.reset(); }

@@ -6,17 +6,15 @@
 // mix on the three nodes, without an error. Counts and exit codes only.
 #include <gtest/gtest.h>
 
-#include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <chrono>
 #include <filesystem>
-#include <fstream>
 #include <random>
 #include <sstream>
-#include <thread>
 
 #include "tongban/http/client.hpp"
 #include "tongban/testing/agreements.hpp"
+#include "tongban/testing/json.hpp"
 #include "tongban/testing/stack.hpp"
 
 namespace {
@@ -26,29 +24,13 @@ namespace fs = std::filesystem;
 namespace json = boost::json;
 using tongban::http::Client;
 using tongban::http::Method;
+using tongban::testing::parse_object;
+using tongban::testing::read_file;
+using tongban::testing::str;
 
 constexpr const char* kNanjing = "320100";
 constexpr const char* kWuxi = "320200";
 constexpr const char* kXuzhou = "320300";  // no agreement: where refused submissions go
-constexpr const char* kStaffPassword = "Demo-Staff-2026";
-
-std::string read_file(const fs::path& p) {
-  std::ifstream in(p);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-json::object parse_object(const std::string& text) {
-  boost::system::error_code ec;
-  auto v = json::parse(text, ec);
-  return ec || !v.is_object() ? json::object{} : v.as_object();
-}
-
-std::string str(const json::object& o, const char* k) {
-  const auto* v = o.if_contains(k);
-  return v && v->is_string() ? std::string(v->get_string()) : "";
-}
 
 class LoadgenOnStack : public ::testing::Test {
  protected:
@@ -65,13 +47,7 @@ class LoadgenOnStack : public ::testing::Test {
     if (!stack_->error().empty()) return;
     // The demo staff of every city (<role>-<code>, as scripts/seed makes them): the smoke
     // scenario logs in any city's clerk, hot-pair the window staff of both places.
-    tongban::testing::ChildProcess seed(
-        TONGBAN_SEED_BIN,
-        {"--identity", stack_->identity_url(), "--admin-password",
-         tongban::testing::Stack::kAdminPassword, "--staff-password", kStaffPassword},
-        {});
-    const auto rc = seed.wait(600s);
-    if (rc != 0) seed_error_ = "tongban-seed: " + seed.output().substr(0, 4000);
+    seed_error_ = tongban::testing::seed_demo_staff(TONGBAN_SEED_BIN, stack_->identity_url());
   }
   static void TearDownTestSuite() {
     delete stack_;
@@ -125,11 +101,8 @@ class LoadgenOnStack : public ::testing::Test {
   }
 
   std::string login(const std::string& name) {
-    auto r = client_.post_json(
-        stack_->identity_url() + "/v1/sessions",
-        json::serialize(json::object{
-            {"subject_type", "staff"}, {"login", name}, {"password", kStaffPassword}}));
-    return r && r->status == 200 ? str(parse_object(r->body), "access_token") : "";
+    return tongban::testing::access_token(stack_->identity_url(), "staff", name,
+                                          tongban::testing::kDemoStaffPassword);
   }
 
   // An agreement between Nanjing and Wuxi in force at both nodes (tests/support signs it).
@@ -140,18 +113,11 @@ class LoadgenOnStack : public ::testing::Test {
     ASSERT_FALSE(da_a.empty());
     ASSERT_FALSE(da_b.empty());
     std::string error;
-    const auto id = tongban::testing::sign_agreement(
-        {stack_->catalog_url(), stack_->node_url(0), kNanjing, da_a, kWuxi, da_b}, error);
+    const auto id =
+        tongban::testing::sign_agreement({stack_->catalog_url(), stack_->node_url(0), kNanjing,
+                                          da_a, kWuxi, da_b, stack_->node_url(1)},
+                                         error);
     ASSERT_FALSE(id.empty()) << error;
-    // Node B reads it from the agreements topic.
-    bool active = false;
-    for (int i = 0; i < 300 && !active; ++i) {
-      auto got = client_.request(Method::get, stack_->node_url(1) + "/v1/agreements/" + id,
-                                 {{"Authorization", "Bearer " + da_b}}, "");
-      active = got && got->status == 200 && str(parse_object(got->body), "status") == "ACTIVE";
-      if (!active) std::this_thread::sleep_for(200ms);
-    }
-    ASSERT_TRUE(active);
     signed_ = true;
   }
 

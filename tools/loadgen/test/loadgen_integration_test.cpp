@@ -7,9 +7,9 @@
 #include <filesystem>
 #include <fstream>
 #include <random>
-#include <sstream>
 
 #include "tongban/http/server.hpp"
+#include "tongban/testing/json.hpp"
 #include "tongban/testing/process.hpp"
 
 namespace {
@@ -17,13 +17,7 @@ namespace {
 using namespace std::chrono_literals;
 namespace fs = std::filesystem;
 namespace json = boost::json;
-
-std::string read_file(const fs::path& p) {
-  std::ifstream in(p);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+using tongban::testing::read_file;
 
 class LoadgenRun : public ::testing::Test {
  protected:

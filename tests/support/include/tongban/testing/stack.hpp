@@ -69,8 +69,6 @@ class Stack {
   std::string outputs(std::size_t max_bytes_each = 20000) const;
 
  private:
-  std::string login(const std::string& type, const std::string& login, const std::string& password);
-
   StackOptions options_;
   std::string error_;
   std::vector<std::unique_ptr<PrivateRedis>> redis_;
@@ -80,6 +78,11 @@ class Stack {
   std::string suffix_;
   std::vector<std::string> node_urls_;
 };
+
+// An access token from identity at `identity_url` for `login` ("staff" or "citizen" as
+// `subject_type`); "" when the login fails.
+std::string access_token(const std::string& identity_url, const std::string& subject_type,
+                         const std::string& login, const std::string& password);
 
 // A valid 18-character resident ID number (GB 11643 check character) registered in
 // `region` (a 6-digit division code), random enough never to repeat across runs.
