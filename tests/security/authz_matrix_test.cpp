@@ -44,11 +44,11 @@ struct Principal {
 // The platform, the principals, the fixtures, and the sending of rows.
 class World {
  public:
-  explicit World(Table t) : table_(std::move(t)) {}
+  World(Table t, std::map<std::string, std::string> c)
+      : table_(std::move(t)), cities(std::move(c)) {}
 
   std::string error;  // set when the world could not be built
   Table table_;
-  std::unique_ptr<tongban::testing::Stack> stack;
   // notify is not part of Stack: started here, on a Redis of its own (destroyed first).
   std::unique_ptr<tongban::testing::PrivateRedis> notify_redis;
   std::unique_ptr<tongban::testing::ChildProcess> notify;
@@ -679,25 +679,13 @@ class World {
 
   // ---- set-up -------------------------------------------------------------------------------
 
-  bool setup(const std::string& kafka) {
-    cities = draw_cities(table_);
-    std::cout << "[matrix] cities: A=" << cities["A"] << " B=" << cities["B"]
-              << " C=" << cities["C"] << " D=" << cities["D"] << "\n";
-    tongban::testing::StackOptions o;
-    o.kafka = kafka;
-    o.binaries = {TONGBAN_IDENTITY_BIN, TONGBAN_CATALOG_BIN, TONGBAN_DATAHUB_BIN,
-                  TONGBAN_DELEGATION_BIN, TONGBAN_PORTAL_BIN};
-    o.nodes = {{"authz", cities["A"] + "," + cities["B"] + "," + cities["C"] + "," + cities["D"]}};
-    stack = std::make_unique<tongban::testing::Stack>(std::move(o));
-    if (!stack->error().empty()) {
-      error = stack->error();
-      return false;
-    }
-    urls = {{"identity", stack->identity_url()},
-            {"catalog", stack->catalog_url()},
-            {"datahub", stack->datahub_url()},
-            {"delegation", stack->node_url(0)},
-            {"portal", stack->portal_url()}};
+  // On the platform the suite started (its delegation node serves A to D).
+  bool setup(const std::string& kafka, const tongban::testing::Stack& stack) {
+    urls = {{"identity", stack.identity_url()},
+            {"catalog", stack.catalog_url()},
+            {"datahub", stack.datahub_url()},
+            {"delegation", stack.node_url(0)},
+            {"portal", stack.portal_url()}};
     if (!start_notify(kafka)) return false;
     admin.spec = PrincipalSpec{"platform_admin", "staff", "platform_admin", "", ""};
     admin.login = "admin";
@@ -844,35 +832,23 @@ class World {
   Api api_;
 };
 
-class AuthzMatrix : public ::testing::Test {
+class AuthzMatrix : public PlatformSuite {
  protected:
   static void SetUpTestSuite() {
-    auto kafka = tongban::testing::server_from_env("TONGBAN_TEST_KAFKA");
-    if (!kafka) return;
-    auto table = load_table(TONGBAN_MATRIX_TABLE);
-    if (!table) {
-      load_error_ = table.error().message;
-      return;
+    if (!start_platform("authz", {"A", "B", "C", "D"})) return;
+    world_ = new World(table_, cities_);
+    if (!world_->setup(kafka_, *stack_)) {
+      error_ = world_->error.empty() ? "set-up failed" : world_->error;
     }
-    world_ = new World(std::move(*table));
-    if (!world_->setup(*kafka) && world_->error.empty()) world_->error = "set-up failed";
   }
   static void TearDownTestSuite() {
     if (world_) {
       std::cout << "[matrix] total: " << world_->sent << " requests, " << world_->matched
                 << " as the table says, " << world_->sent - world_->matched << " mismatches\n";
     }
-    delete world_;
+    delete world_;  // notify and its Redis before the platform
     world_ = nullptr;
-  }
-  void SetUp() override {
-    ASSERT_TRUE(load_error_.empty()) << load_error_;
-    if (!world_) {
-      if (tongban::testing::servers_required()) FAIL() << "TONGBAN_TEST_KAFKA is not set";
-      GTEST_SKIP() << "TONGBAN_TEST_KAFKA not set: scripts/test-env start";
-    }
-    ASSERT_TRUE(world_->error.empty()) << world_->error << "\n"
-                                       << (world_->stack ? world_->stack->outputs() : "");
+    stop_platform();
   }
 
   void expect_table(const std::string& service) {
@@ -884,7 +860,6 @@ class AuthzMatrix : public ::testing::Test {
   }
 
   static inline World* world_ = nullptr;
-  static inline std::string load_error_;
 };
 
 // Identity last: its key rotation row is the last request of the run.

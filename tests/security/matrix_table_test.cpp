@@ -4,22 +4,15 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 
 #include "matrix.hpp"
+#include "tongban/testing/json.hpp"
 
 namespace {
 
 namespace fs = std::filesystem;
 using namespace tongban::security;
-
-std::string read(const fs::path& p) {
-  std::ifstream in(p);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+using tongban::testing::read_file;
 
 Table table() {
   auto t = load_table(TONGBAN_MATRIX_TABLE);
@@ -31,7 +24,7 @@ std::map<std::string, std::vector<OpenApiOperation>> every_openapi_file() {
   std::map<std::string, std::vector<OpenApiOperation>> out;
   for (const auto& dir : fs::directory_iterator(fs::path(TONGBAN_SOURCE_DIR) / "services")) {
     const auto file = dir.path() / "api" / "openapi.yaml";
-    if (fs::exists(file)) out[dir.path().filename().string()] = openapi_operations(read(file));
+    if (fs::exists(file)) out[dir.path().filename().string()] = openapi_operations(read_file(file));
   }
   return out;
 }

@@ -1,7 +1,7 @@
 #include "support.hpp"
 
-#include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
+#include <iostream>
 #include <random>
 #include <regex>
 #include <thread>
@@ -12,16 +12,54 @@ namespace tongban::security {
 
 namespace json = boost::json;
 
-json::object parse(const http::Response& r) {
-  boost::system::error_code ec;
-  auto v = json::parse(r.body, ec);
-  return ec || !v.is_object() ? json::object{} : std::move(v.as_object());
+bool PlatformSuite::start_platform(const std::string& node,
+                                   const std::vector<std::string>& labels) {
+  auto kafka = tongban::testing::server_from_env("TONGBAN_TEST_KAFKA");
+  if (!kafka) return false;
+  kafka_ = *kafka;
+  auto table = load_table(TONGBAN_MATRIX_TABLE);
+  if (!table) {
+    error_ = table.error().message;
+    return false;
+  }
+  table_ = std::move(*table);
+  cities_ = draw_cities(table_);
+  std::cout << "[security] cities:";
+  for (const auto& [label, code] : cities_) std::cout << " " << label << "=" << code;
+  std::cout << "\n";
+  tongban::testing::StackOptions o;
+  o.kafka = kafka_;
+  o.binaries = {TONGBAN_IDENTITY_BIN, TONGBAN_CATALOG_BIN, TONGBAN_DATAHUB_BIN,
+                TONGBAN_DELEGATION_BIN, TONGBAN_PORTAL_BIN};
+  std::string served;
+  for (const auto& label : labels) served += (served.empty() ? "" : ",") + cities_.at(label);
+  o.nodes = {{node, served}};
+  stack_ = std::make_unique<tongban::testing::Stack>(std::move(o));
+  error_ = stack_->error();
+  return error_.empty();
 }
 
-std::string str(const json::object& o, const char* key) {
-  const auto* v = o.if_contains(key);
-  return v && v->is_string() ? std::string(v->get_string()) : "";
+void PlatformSuite::stop_platform() {
+  stack_.reset();
+  kafka_.clear();
+  error_.clear();
+  cities_.clear();
+  table_ = Table{};
 }
+
+void PlatformSuite::SetUp() {
+  if (kafka_.empty()) {
+    if (tongban::testing::servers_required()) FAIL() << "TONGBAN_TEST_KAFKA is not set";
+    GTEST_SKIP() << "TONGBAN_TEST_KAFKA not set: scripts/test-env start";
+  }
+  ASSERT_TRUE(error_.empty()) << error_;
+}
+
+void PlatformSuite::TearDown() {
+  if (HasFailure() && stack_) std::cerr << stack_->outputs();
+}
+
+json::object parse(const http::Response& r) { return tongban::testing::parse_object(r.body); }
 
 bool is_problem(const http::Response& r) {
   const auto* ct = r.header("Content-Type");

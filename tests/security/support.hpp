@@ -1,22 +1,57 @@
-// What the security tests share: HTTP calls with a bearer token, reading problem documents,
-// waiting for what travels over Kafka, valid GB 32100 codes, and the cross-city set-up (an
-// item both cities implement, an agreement between them) a case needs.
+// What the security tests share: the platform their suites run against, HTTP calls with a
+// bearer token, reading problem documents, waiting for what travels over Kafka, valid GB 32100
+// codes, and the cross-city set-up (an item both cities implement, an agreement between them)
+// a case needs.
 #pragma once
+
+#include <gtest/gtest.h>
 
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
 #include <chrono>
 #include <functional>
+#include <map>
+#include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
+#include "matrix.hpp"
 #include "tongban/core/result.hpp"
 #include "tongban/http/client.hpp"
+#include "tongban/testing/json.hpp"
+#include "tongban/testing/stack.hpp"
 
 namespace tongban::security {
 
+// A suite against the platform as processes (tests/support's Stack: identity, catalog,
+// datahub, portal and one delegation node) on the test Kafka, in cities drawn from the table
+// for the run, so runs on a shared broker do not meet each other's agreements. The suite's
+// SetUpTestSuite calls start_platform and its TearDownTestSuite stop_platform (the members are
+// the running suite's: gtest runs suites one after another).
+class PlatformSuite : public ::testing::Test {
+ protected:
+  // Nothing starts without TONGBAN_TEST_KAFKA (the tests skip). Else loads the table, draws its
+  // cities and starts the platform with a delegation node named `node` serving the cities of
+  // `labels`. False, with error_ saying why, when something did not start.
+  static bool start_platform(const std::string& node, const std::vector<std::string>& labels);
+  static void stop_platform();
+
+  // Skips without the test Kafka (fails under TONGBAN_REQUIRE_SERVERS=1); fails when the
+  // suite's set-up did.
+  void SetUp() override;
+  // The processes' output after a failed test.
+  void TearDown() override;
+
+  static inline std::string kafka_;  // bootstrap servers; "" without the test Kafka
+  static inline Table table_;
+  static inline std::map<std::string, std::string> cities_;  // label -> division code
+  static inline std::unique_ptr<tongban::testing::Stack> stack_;
+  static inline std::string error_;  // why the suite's set-up failed
+};
+
 boost::json::object parse(const http::Response& r);
-std::string str(const boost::json::object& o, const char* key);
+using tongban::testing::str;
 // application/problem+json with a status member.
 bool is_problem(const http::Response& r);
 // "rule <rule>" of a problem document, else the start of the body: for failure messages.

@@ -93,24 +93,10 @@ struct Target {
   int genuine_status;
 };
 
-class TokenAttacks : public ::testing::Test {
+class TokenAttacks : public PlatformSuite {
  protected:
   static void SetUpTestSuite() {
-    auto kafka = tongban::testing::server_from_env("TONGBAN_TEST_KAFKA");
-    if (!kafka) return;
-    auto table = load_table(TONGBAN_MATRIX_TABLE);
-    if (!table) {
-      error_ = table.error().message;
-      return;
-    }
-    cities_ = draw_cities(*table);
-    tongban::testing::StackOptions o;
-    o.kafka = *kafka;
-    o.binaries = {TONGBAN_IDENTITY_BIN, TONGBAN_CATALOG_BIN, TONGBAN_DATAHUB_BIN,
-                  TONGBAN_DELEGATION_BIN, TONGBAN_PORTAL_BIN};
-    o.nodes = {{"attacks", cities_["A"] + "," + cities_["B"] + "," + cities_["C"]}};
-    stack_ = new tongban::testing::Stack(std::move(o));
-    if (!stack_->error().empty()) return;
+    if (!start_platform("attacks", {"A", "B", "C"})) return;
     identity_ = stack_->identity_url();
     catalog_ = stack_->catalog_url();
     datahub_ = stack_->datahub_url();
@@ -156,20 +142,7 @@ class TokenAttacks : public ::testing::Test {
   static void TearDownTestSuite() {
     delete real_;
     real_ = nullptr;
-    delete stack_;
-    stack_ = nullptr;
-  }
-
-  void SetUp() override {
-    if (!stack_) {
-      if (tongban::testing::servers_required()) FAIL() << "TONGBAN_TEST_KAFKA is not set";
-      GTEST_SKIP() << "TONGBAN_TEST_KAFKA not set: scripts/test-env start";
-    }
-    ASSERT_TRUE(stack_->error().empty()) << stack_->error();
-    ASSERT_TRUE(error_.empty()) << error_;
-  }
-  void TearDown() override {
-    if (HasFailure() && stack_) std::cerr << stack_->outputs();
+    stop_platform();
   }
 
   static Account create_staff(const std::string& city, const std::string& role) {
@@ -243,10 +216,8 @@ class TokenAttacks : public ::testing::Test {
     return t ? *t : "";
   }
 
-  static inline tongban::testing::Stack* stack_ = nullptr;
   static inline tongban::auth::Signer* real_ = nullptr;
-  static inline std::string error_, identity_, catalog_, datahub_, node_, portal_;
-  static inline std::map<std::string, std::string> cities_;
+  static inline std::string identity_, catalog_, datahub_, node_, portal_;
   static inline std::vector<Target> targets_;
   static inline Account victim_;
   static inline Api api_;
