@@ -204,6 +204,10 @@ void Delegation::add_consumers() {
   bus::ConsumerOptions cases;
   cases.group_id = group + ".cases";
   cases.topics = {std::string(kCasesTopic)};
+  cases.concerns = [this](const bus::Envelope& e) { return concerns(e); };
+  // Applying a case event twice changes nothing: the copy's version decides (handover and
+  // newer writes), so the group needs no dedupe round trips.
+  cases.dedupe = false;
   svc_.consume(cases, [this](const bus::Envelope& e, const bus::IncomingMessage&) {
     return on_case_event(e);
   });
@@ -221,6 +225,24 @@ void Delegation::add_consumers() {
   });
 }
 
+// Decided from the event alone, before reading the case (a Redis round trip per event was the
+// consumer's pace, and it fell behind under load). This node's own events come back to it,
+// and of those only a hand-off to itself concerns it; a case between two cities it does not
+// serve is never kept here. An event it cannot judge goes to the handler (and its checks).
+bool Delegation::concerns(const bus::Envelope& e) const {
+  if (!e.type.starts_with("tongban.delegation.case_")) return false;
+  if (!e.data.is_object()) return true;
+  const auto& d = e.data.get_object();
+  if (e.type != "tongban.delegation.case_forwarded.v1" &&
+      e.source == "/tongban/delegation/" + options_.node) {
+    return false;
+  }
+  const auto receiving = json_string(d, "receiving_city"),
+             accepting = json_string(d, "accepting_city");
+  if (receiving.empty() || accepting.empty()) return true;
+  return serves(receiving) || serves(accepting);
+}
+
 Result<void> Delegation::on_case_event(const bus::Envelope& e) {
   // Other event types on the topic (added later within v1) pass by.
   if (!e.type.starts_with("tongban.delegation.case_")) return {};
@@ -229,6 +251,7 @@ Result<void> Delegation::on_case_event(const bus::Envelope& e) {
   const auto case_id = json_string(d, "case_id");
   if (case_id.empty()) return fail(unusable(e, "case_id is required"));
   const bool forwarded = e.type == "tongban.delegation.case_forwarded.v1";
+  if (!concerns(e)) return {};
   auto local = repo_.load(case_id);
   if (!local) return fail(std::move(local.error()));
   // Only two kinds of event concern this node: the hand-off of a case to a city it serves,

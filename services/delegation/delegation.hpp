@@ -80,6 +80,7 @@ class Delegation {
   void add_case_routes();
   void add_query_routes();
 
+  bool concerns(const bus::Envelope& e) const;
   Result<void> on_case_event(const bus::Envelope& e);
   Result<void> on_agreement_event(const bus::Envelope& e);
   Result<void> on_catalog_event(const bus::Envelope& e);

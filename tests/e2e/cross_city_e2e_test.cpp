@@ -471,17 +471,22 @@ TEST_F(CrossCity, the_portal_shows_the_flow_and_a_rebuild_agrees) {
     }
     return {};
   };
-  ASSERT_TRUE(eventually([&] {
-    ind = indicators(portal_url_);
-    const auto p = ind.contains("collaboration") ? pair_of(ind) : json::object{};
-    return !p.empty() && p.at("connected").as_bool() && p.at("cases").to_number<int>() >= 2 &&
-           ind.at("funnel").at("reached").as_object().contains("COMPLETED");
-  })) << json::serialize(ind).substr(0, 4000);
+  ASSERT_TRUE(eventually(
+      [&] {
+        ind = indicators(portal_url_);
+        const auto p = ind.contains("collaboration") ? pair_of(ind) : json::object{};
+        // The rating and the exemption are the test's own case's: on a broker with the history of
+        // earlier runs, COMPLETED alone may be an older case's while the portal still catches up.
+        return !p.empty() && p.at("connected").as_bool() && p.at("cases").to_number<int>() >= 2 &&
+               ind.at("funnel").at("reached").as_object().contains("COMPLETED") &&
+               ind.at("capability").at("satisfaction").at("good").to_number<int>() >= 1 &&
+               ind.at("capability").at("reuse").at("exempted").to_number<int>() >= 1;
+      },
+      120s))
+      << json::serialize(ind).substr(0, 4000);
   const auto pair = pair_of(ind);
   EXPECT_GE(pair.at("degree").to_number<int>(), 1);
   EXPECT_GE(pair.at("realised_degree").to_number<int>(), 1);
-  EXPECT_GE(ind.at("capability").at("satisfaction").at("good").to_number<int>(), 1);
-  EXPECT_GE(ind.at("capability").at("reuse").at("exempted").to_number<int>(), 1);
   // A supervisor of Xuzhou (same province, Jiangsu) sees the pair; one of Guangzhou does not.
   const auto jiangsu = staff(kXuzhou, "supervisor");
   EXPECT_FALSE(pair_of(parse(get(portal_url_ + "/v1/indicators", jiangsu))).empty());

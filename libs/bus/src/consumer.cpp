@@ -186,6 +186,11 @@ class KafkaConsumerRunner final : public ConsumerRunner {
       dead_letter(in, "undecodable envelope: " + env.error().message, 0, started);
       return;
     }
+    if (options_.concerns && !options_.concerns(*env)) {
+      processed_.fetch_add(1);
+      store_offset(in);
+      return;
+    }
     for (int attempt = 1;; ++attempt) {
       auto r = process_once(*env, in);
       if (r) {

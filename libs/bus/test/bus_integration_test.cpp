@@ -453,6 +453,66 @@ TEST_F(BusIntegration, a_duplicate_event_is_applied_once) {
   EXPECT_EQ(applied[other.id], 1);
 }
 
+// Events the consumer's `concerns` rejects are done without the handler and without the
+// dedupe store; the group's offset moves past them (a new member starts after them).
+class CountingDedupe final : public DedupeStore {
+ public:
+  Result<bool> seen(const std::string&, const std::string&) override {
+    calls.fetch_add(1);
+    return false;
+  }
+  Result<void> mark(const std::string&, const std::string&) override {
+    calls.fetch_add(1);
+    return {};
+  }
+  std::atomic<int> calls{0};
+};
+
+TEST_F(BusIntegration, events_that_do_not_concern_the_consumer_skip_the_handler_and_dedupe) {
+  const auto topic = new_topic("concerns", 1);
+  for (int n = 1; n <= 6; ++n) {
+    publish_raw(topic, "k",
+                encode(Envelope::make("/tongban/bustest", "tongban.bustest.happened.v1",
+                                      "case-" + std::to_string(n), boost::json::object{{"n", n}})));
+  }
+  const auto group = new_group();
+  auto dedupe = std::make_shared<CountingDedupe>();
+  std::mutex mutex;
+  std::vector<std::int64_t> handled;
+  auto o = options(topic, group);
+  o.concerns = [](const Envelope& e) { return e.data.at("n").to_number<int>() % 3 == 0; };
+  auto r = runner(
+      o,
+      [&](const Envelope& env, const IncomingMessage&) {
+        std::lock_guard lock(mutex);
+        handled.push_back(env.data.at("n").to_number<std::int64_t>());
+        return Result<void>{};
+      },
+      nullptr, dedupe);
+  ASSERT_TRUE(r);
+  ASSERT_TRUE(eventually([&] { return r->processed() == 6; }));
+  r->stop();
+  {
+    std::lock_guard lock(mutex);
+    EXPECT_EQ(handled, (std::vector<std::int64_t>{3, 6}));
+  }
+  EXPECT_EQ(dedupe->calls.load(), 4);  // seen + mark for each of the two handled
+  // The skipped ones were committed with the rest: the group starts after all six.
+  publish_raw(topic, "k",
+              encode(Envelope::make("/tongban/bustest", "tongban.bustest.happened.v1", "case-9",
+                                    boost::json::object{{"n", 9}})));
+  std::atomic<int> again{0};
+  std::atomic<std::int64_t> first{0};
+  auto r2 = runner(options(topic, group), [&](const Envelope& env, const IncomingMessage&) {
+    if (again.fetch_add(1) == 0) first = env.data.at("n").to_number<std::int64_t>();
+    return Result<void>{};
+  });
+  ASSERT_TRUE(r2);
+  ASSERT_TRUE(eventually([&] { return again.load() >= 1; }));
+  r2->stop();
+  EXPECT_EQ(first.load(), 9);
+}
+
 TEST_F(BusIntegration, dlq_tool_lists_and_replays_a_dead_letter_to_a_healthy_handler) {
   const auto topic = new_topic("replay", 1);
   const auto trace = TraceContext::start().header();

@@ -1,5 +1,6 @@
 #include "tongban/service/service.hpp"
 
+#include <malloc.h>
 #include <prometheus/client_metric.h>
 #include <prometheus/collectable.h>
 #include <prometheus/metric_family.h>
@@ -10,6 +11,7 @@
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
 #include <boost/json/serialize.hpp>
+#include <cerrno>
 #include <condition_variable>
 #include <cstdio>
 #include <cstdlib>
@@ -245,7 +247,8 @@ void Service::consume(bus::ConsumerOptions options, bus::EnvelopeHandler handler
   const std::string group = options.group_id;
   if (!dedupe_) dedupe_ = std::make_unique<store::RedisDedupe>(redis(), name_);
   // Not owning: the runner outlives no member it points to (see the member order).
-  std::shared_ptr<bus::DedupeStore> dedupe(std::shared_ptr<bus::DedupeStore>{}, dedupe_.get());
+  std::shared_ptr<bus::DedupeStore> dedupe;
+  if (options.dedupe) dedupe = {std::shared_ptr<bus::DedupeStore>{}, dedupe_.get()};
   auto runner = bus::ConsumerRunner::create(config_.kafka, std::move(options), std::move(handler),
                                             producer(), dedupe);
   if (!runner) {
@@ -391,8 +394,16 @@ int Service::run() {
                                 {"pid", static_cast<int>(getpid())}});
 
   const sigset_t set = shutdown_signals();
-  int sig = 0;
-  sigwait(&set, &sig);
+  // While waiting for the signal, hand memory freed by a burst (a consumer reading a topic's
+  // history, a load peak) back to the system: glibc keeps it in its arenas otherwise, and an
+  // idle service stayed at the size of its busiest moment (34 MB instead of 18 after the
+  // catalog's 32,000 events). A trim walks the free lists: well under a millisecond here.
+  const timespec trim_every{10, 0};
+  int sig = -1;
+  while (sig < 0) {
+    sig = sigtimedwait(&set, nullptr, &trim_every);
+    if (sig < 0 && errno == EAGAIN) malloc_trim(0);
+  }
   log::info("shutting down", {{"signal", sig == SIGTERM ? "SIGTERM" : "SIGINT"},
                               {"drain_ms", config_.drain_timeout.count()}});
   (*server)->stop(config_.drain_timeout);

@@ -48,6 +48,13 @@ struct ConsumerOptions {
   // in which messages died. -1 = the broker's default; an existing topic is left alone.
   int dlq_partitions = 1;
   int dlq_replication_factor = -1;  // the broker's default.replication.factor
+  // Optional: false for an event the handler would pass by without effect, decided from the
+  // envelope alone. Such an event is done at once, without the dedupe store's two round trips
+  // (a service's own events coming back were most of what its consumer read).
+  std::function<bool(const Envelope&)> concerns;
+  // For service::Service::consume: false when the handler is idempotent by itself (a version
+  // compare-and-set), which saves the dedupe store's two round trips per event.
+  bool dedupe = true;
 };
 
 // The handler gets decoded envelopes. A value that is not a valid envelope is poison

@@ -21,7 +21,9 @@ struct KafkaConfig {
 };
 
 struct ProducerOptions {
-  std::chrono::milliseconds linger{5};
+  // Our producers send in bursts (an outbox relay produces its whole batch, then waits for
+  // the reports): those batch without waiting, and a lone hand-off event should not wait.
+  std::chrono::milliseconds linger{1};
   std::chrono::milliseconds message_timeout{30000};  // delivery.timeout: fail after this
   std::string compression = "lz4";
 };

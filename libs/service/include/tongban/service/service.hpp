@@ -62,8 +62,9 @@ class Service {
   // Creates missing topics (TONGBAN_KAFKA_TOPIC_PARTITIONS partitions, the broker's
   // replication factor): the broker's auto-creation stays off so a typo fails loudly.
   void ensure_topics(const std::vector<std::string>& topics);
-  // A consumer group runner (commit after success, dedupe by event id in Redis, DLQ)
-  // started with the service and stopped, committing, at shutdown.
+  // A consumer group runner (commit after success, dedupe by event id in Redis unless
+  // options.dedupe is false, DLQ) started with the service and stopped, committing, at
+  // shutdown.
   void consume(bus::ConsumerOptions options, bus::EnvelopeHandler handler);
 
   // Verify identity's tokens in this service: JWKS from TONGBAN_JWKS_URL (cached,
