@@ -116,6 +116,15 @@ void Datahub::add_consumers() {
   bus::ConsumerOptions cases;
   cases.group_id = options_.group + ".cases";
   cases.topics = {std::string(kCasesTopic)};
+  // A case's places are set at submission and never change, and only an approval issues an
+  // e-licence: the other seven steps of a life cycle pass without a round trip. Both writes
+  // are idempotent (the places' HSET, one licence per case), so no dedupe either.
+  cases.concerns = [](const bus::Envelope& e) {
+    return e.type == "tongban.delegation.case_submitted.v1" ||
+           e.type == "tongban.delegation.case_approved.v1" ||
+           !e.type.starts_with("tongban.delegation.case_");
+  };
+  cases.dedupe = false;
   svc_.consume(cases, [this](const bus::Envelope& e, const bus::IncomingMessage&) {
     return on_case_event(e);
   });
