@@ -18,6 +18,7 @@ namespace tongban::loadgen {
 std::string_view smoke_scenario_json();  // embedded scenarios/*.json
 std::string_view http_scenario_json();
 std::string_view hot_pair_scenario_json();
+std::string_view submit_scenario_json();
 std::string_view burst_scenario_json();
 std::string_view seed_155_cities_scenario_json();
 
@@ -1010,6 +1011,11 @@ Registry& Registry::instance() {
         "all 155 cities: every agreed pair by migrant flow, the whole mix (life cycles, "
         "supplements, rejections, withdrawals, refusals, reads) with staff think times",
         seed_155_cities_scenario_json()});
+    r.add_builtin(BuiltinScenario{
+        "submit",
+        "authenticated submissions only, at the receiving place of one agreed pair: the "
+        "submission throughput (case state and outbox in one Redis script each)",
+        submit_scenario_json()});
     return r;
   }();
   return registry;

@@ -450,7 +450,7 @@ TEST(Delegation, the_recorder_writes_each_acknowledged_submission_with_its_case_
 }
 
 TEST(Delegation, the_builtin_scenarios_load_and_vars_override_them) {
-  for (const char* name : {"hot-pair", "burst", "seed-155-cities"}) {
+  for (const char* name : {"hot-pair", "burst", "seed-155-cities", "submit"}) {
     auto s = Registry::instance().load(name);
     ASSERT_TRUE(s) << name << ": " << s.error().field << " " << s.error().message;
     EXPECT_EQ(s->kind, "delegation");
