@@ -421,6 +421,12 @@ TEST_F(CrossCity, a_case_crosses_two_nodes_from_submission_to_rating) {
   r = post(a_ + "/v1/cases", clerk_a, submission);
   EXPECT_EQ(r.status, 403) << r.body;
   EXPECT_EQ(str(parse(r), "rule"), "agreement_suspended");
+  // A retry of the submission made before, with its key: refused now, so the key's first
+  // answer is looked up and given.
+  r = post(a_ + "/v1/cases", clerk_a, submission, key);
+  EXPECT_EQ(r.status, 201) << r.body;
+  EXPECT_EQ(str(parse(r), "id"), id);
+  EXPECT_NE(r.header("Idempotent-Replayed"), nullptr);
   ASSERT_EQ(post(a_ + "/v1/agreements/" + agreement_id + "/resume", da_b, json::object{}).status,
             200);
 

@@ -90,11 +90,11 @@ void Delegation::add_case_routes() {
 }
 
 // A retry of a command that was written is answered from the stored response by the write
-// script itself; only a retry that fails before the write (the state moved on, the agreement
-// ended since) is looked up here: a success costs no extra round trip.
+// script itself; only a retry refused before the write (the state moved on, the agreement was
+// suspended since) is looked up here: a success costs no extra round trip. Any refusal may be
+// replayed: the key is the caller's own, so the answer is one they were given.
 http::Response Delegation::replay_if_refused(const std::string& idem, http::Response answer) {
-  // Refusals about the request's own content or the case's state; not a refused caller.
-  if (idem.empty() || (answer.status != 409 && answer.status != 422)) return answer;
+  if (idem.empty() || answer.status < 400 || answer.status >= 500) return answer;
   auto stored = repo_.stored_response(idem);
   if (stored && *stored) return replay(**stored);
   return answer;
