@@ -259,6 +259,9 @@ void Notify::add_consumers() {
   cases.from_beginning = false;
   // A Redis outage is waited out for a while before the event goes to the DLQ.
   cases.max_attempts = 10;
+  // A delivery's id is its event × channel × recipient and enqueueing one is idempotent:
+  // an event applied twice queues nothing new, so the group skips the dedupe round trips.
+  cases.dedupe = false;
   svc_.consume(cases, [this](const bus::Envelope& e, const bus::IncomingMessage&) {
     return on_case_event(e);
   });
