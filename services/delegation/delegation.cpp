@@ -81,6 +81,10 @@ Actor actor_of(const auth::Principal& p) {
   return a;
 }
 
+std::string event_source(std::string_view node) {
+  return "/tongban/delegation/" + std::string(node);
+}
+
 store::OutboxMessage case_event(std::string_view type_suffix, const CaseRecord& c,
                                 boost::json::object doc, const TimelineEntry& entry,
                                 boost::json::object extra, const std::string& traceparent,
@@ -108,7 +112,7 @@ store::OutboxMessage case_event(std::string_view type_suffix, const CaseRecord& 
                            {"case", std::move(doc)},
                            {"timeline_entry", to_json(entry)}};
   for (auto& [k, v] : extra) data[k] = v;
-  auto e = bus::Envelope::make("/tongban/delegation/" + entry.node,
+  auto e = bus::Envelope::make(event_source(entry.node),
                                "tongban.delegation.case_" + std::string(type_suffix) + ".v1", c.id,
                                std::move(data), clock);
   return store::OutboxMessage{std::string(kCasesTopic), c.id, bus::encode(e), traceparent};
@@ -233,8 +237,7 @@ bool Delegation::concerns(const bus::Envelope& e) const {
   if (!e.type.starts_with("tongban.delegation.case_")) return false;
   if (!e.data.is_object()) return true;
   const auto& d = e.data.get_object();
-  if (e.type != "tongban.delegation.case_forwarded.v1" &&
-      e.source == "/tongban/delegation/" + options_.node) {
+  if (e.type != "tongban.delegation.case_forwarded.v1" && e.source == event_source(options_.node)) {
     return false;
   }
   const auto receiving = json_string(d, "receiving_city"),

@@ -31,6 +31,9 @@ struct DelegationOptions {
   std::chrono::milliseconds reference_ttl{1000};  // ReferenceCache
 };
 
+// The CloudEvents source of every event a node produces; the consumer knows its own by it.
+std::string event_source(std::string_view node);
+
 // What builds the events of a case: shared by commands, the consumer and the sweep.
 // `doc` is to_json(c): a command builds it once for the event, the stored record and its
 // answer.

@@ -86,7 +86,7 @@ http::Response Delegation::agreement_command(
   if (!next) return http::problem(next.error());
   const auto doc = to_json(*next);
   auto e = bus::Envelope::make(
-      "/tongban/delegation/" + options_.node,
+      event_source(options_.node),
       "tongban.delegation.agreement_" + std::string(event_name) + ".v1", next->id,
       boost::json::object{{"agreement", doc}, {"revision", revision + 1}, {"actor", actor.subject}},
       clock_);
@@ -140,7 +140,7 @@ void Delegation::add_agreement_routes() {
     if (!a) return http::problem(a.error());
     const auto doc = to_json(*a);
     auto e = bus::Envelope::make(
-        "/tongban/delegation/" + options_.node, "tongban.delegation.agreement_proposed.v1", a->id,
+        event_source(options_.node), "tongban.delegation.agreement_proposed.v1", a->id,
         boost::json::object{{"agreement", doc}, {"revision", 1}, {"actor", actor.subject}}, clock_);
     auto ok = repo_.put_agreement(*a, 1,
                                   store::OutboxMessage{std::string(kAgreementsTopic), a->id,
