@@ -2,6 +2,7 @@
 
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
+#include <cmath>
 
 namespace tongban::json {
 namespace {
@@ -33,6 +34,41 @@ Error type_error(const std::string& field, std::string_view want, const boost::j
       field + " must be " + std::string(want) + ", got " + std::string(kind_name(got)));
 }
 
+// Boost.JSON 1.81 reads a number past a double's range (1e400) as infinity and writes it back
+// as `Infinity`, which is not JSON: whoever stored or forwarded it would emit a document no
+// reader accepts. Finds the first such number and names where it is ("items[2].amount").
+void prepend(std::string& path, std::string head) {
+  if (!path.empty() && path.front() != '[') head += '.';
+  path.insert(0, head);
+}
+
+bool find_infinite(const boost::json::value& v, std::string& path) {
+  switch (v.kind()) {
+    case boost::json::kind::double_:
+      return !std::isfinite(v.get_double());
+    case boost::json::kind::array: {
+      const auto& a = v.get_array();
+      for (std::size_t i = 0; i < a.size(); ++i) {
+        if (find_infinite(a[i], path)) {
+          prepend(path, "[" + std::to_string(i) + "]");
+          return true;
+        }
+      }
+      return false;
+    }
+    case boost::json::kind::object:
+      for (const auto& [key, value] : v.get_object()) {
+        if (find_infinite(value, path)) {
+          prepend(path, std::string(key));
+          return true;
+        }
+      }
+      return false;
+    default:
+      return false;
+  }
+}
+
 }  // namespace
 
 Result<boost::json::value> parse(std::string_view text) {
@@ -43,6 +79,12 @@ Result<boost::json::value> parse(std::string_view text) {
   if (ec) {
     return fail(Error{Errc::malformed, "request body is not valid JSON: " + ec.message(), "body",
                       "json_syntax", false});
+  }
+  if (std::string path; find_infinite(v, path)) {
+    if (path.empty()) path = "body";
+    return fail(Error{Errc::malformed,
+                      path + " is a number outside the range of a double (about ±1.8e308)", path,
+                      "number_range", false});
   }
   return v;
 }

@@ -13,6 +13,19 @@ TEST(Json, malformed_body_names_the_parser_error) {
   EXPECT_EQ(r.error().rule, "json_syntax");
 }
 
+TEST(Json, number_past_double_range_is_refused_where_it_is) {
+  // Boost.JSON reads these as infinity and would write them back as `Infinity` (not JSON).
+  auto r = parse(R"({"items": [{"amount": 1}, {"amount": -1e400}]})");
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, Errc::malformed);
+  EXPECT_EQ(r.error().field, "items[1].amount");
+  EXPECT_EQ(r.error().rule, "number_range");
+  auto top = parse("1" + std::string(400, '0'));
+  ASSERT_FALSE(top);
+  EXPECT_EQ(top.error().field, "body");
+  EXPECT_TRUE(parse(R"({"big": 1.7976931348623157e308, "tiny": 1e-400})"));
+}
+
 TEST(Json, top_level_array_is_not_an_object) {
   auto r = parse_object("[1,2]");
   ASSERT_FALSE(r);
