@@ -162,8 +162,9 @@ Result<void> Portal::on_event(const bus::Envelope& e) {
     (void)load();
     return fail(std::move(r.error()));
   }
-  std::lock_guard c(cache_mu_);
-  cache_.clear();
+  // The cached indicators stay until their TTL: clearing them on every event meant that under
+  // load every scrape and dashboard poll computed afresh (0.6 s over 100,000 cases, holding
+  // the fold back meanwhile).
   return {};
 }
 

@@ -54,8 +54,7 @@ struct CaseView {
 // Whether the timeline holds every version from `first` to `last`: a stage run is measured
 // only between transitions with nothing missing in between, so an event still on its way
 // cannot produce a wrong run (it appears, exactly, once the gap is filled).
-bool contiguous(const std::map<std::int64_t, Transition>& timeline, std::int64_t first,
-                std::int64_t last) {
+bool contiguous(const Timeline& timeline, std::int64_t first, std::int64_t last) {
   const auto a = timeline.find(first);
   const auto b = timeline.find(last);
   if (a == timeline.end() || b == timeline.end()) return false;
@@ -382,7 +381,7 @@ void add_rating(Satisfaction& s, const CaseRating& r) {
     ++s.good;
   } else {
     ++s.poor;
-    ++s.poor_reasons[r.reason.empty() ? std::string("unspecified") : r.reason];
+    ++s.poor_reasons[r.reason.empty() ? std::string("unspecified") : r.reason.str()];
   }
   s.good_share = Share{s.good, s.good + s.poor};
   s.poor_share = Share{s.poor, s.good + s.poor};
@@ -494,7 +493,7 @@ Supervision supervision(const State& state, const std::vector<CaseView>& views, 
     const auto& s = c.snapshot;
     for (const auto& [_, t] : c.timeline) {
       constexpr std::string_view kOverdue = "overdue:";
-      if (t.action.rfind(kOverdue, 0) != 0 || !in_window(t.at, window, now)) continue;
+      if (!t.action.view().starts_with(kOverdue) || !in_window(t.at, window, now)) continue;
       const auto stage =
           delegation::parse_stage(std::string_view(t.action).substr(kOverdue.size()));
       if (stage) ++out.overdue_recorded[stage_city(s, *stage)];

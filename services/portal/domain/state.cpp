@@ -295,10 +295,14 @@ Result<Applied> apply_case(State& s, const Event& e) {
 
   Applied out;
   auto& c = s.cases[*id];
-  if (auto [line, inserted] = c.timeline.try_emplace(*version, t); inserted) {
-    out.changed = true;
-  } else {
+  if (auto line = c.timeline.find(*version); line != c.timeline.end()) {
     out.changed = keep_max(line->second, t);
+  } else {
+    // One line more at a time: a case keeps a handful, and doubling would leave a third of
+    // every case's timeline unused.
+    c.timeline.reserve(c.timeline.size() + 1);
+    c.timeline.emplace(*version, std::move(t));
+    out.changed = true;
   }
   if (std::tie(*version, snap) > std::tie(c.version, c.snapshot)) {
     c.version = *version;

@@ -4,6 +4,7 @@
 // the numbers and a rebuild from the topics yields the same state as the live fold.
 #pragma once
 
+#include <boost/container/flat_map.hpp>
 #include <boost/json/object.hpp>
 #include <compare>
 #include <cstdint>
@@ -15,6 +16,7 @@
 #include <vector>
 
 #include "domain/case_state.hpp"
+#include "domain/symbol.hpp"
 #include "domain/window.hpp"
 #include "tongban/core/clock.hpp"
 #include "tongban/core/result.hpp"
@@ -54,19 +56,19 @@ bool in_force(const AgreementFact& a, Clock::time_point now);
 // One line of a case's timeline, as its event reported it.
 struct Transition {
   delegation::CaseState state = delegation::CaseState::submitted;  // the state after it
-  std::string action;  // "receive", ..., or the marks "rate" and "overdue:<stage>"
+  Symbol action;  // "receive", ..., or the marks "rate" and "overdue:<stage>"
   Clock::time_point at{};
-  std::string city;        // the actor's city ("" for the system)
-  std::string department;  // the actor's department
-  std::string reason;      // kept for reject and deny only (the refusal reasons indicator)
+  Symbol city;        // the actor's city ("" for the system)
+  Symbol department;  // the actor's department
+  Symbol reason;      // kept for reject and deny only (the refusal reasons indicator)
   auto operator<=>(const Transition&) const = default;
 };
 // Marks take a version but move no state: a rating, an overdue stage recorded.
 bool is_mark(const Transition& t);
 
 struct CaseRating {
-  std::string grade;   // good, poor
-  std::string reason;  // the poor reason, empty for good
+  Symbol grade;   // good, poor
+  Symbol reason;  // the poor reason, empty for good
   Clock::time_point rated_at{};
   auto operator<=>(const CaseRating&) const = default;
 };
@@ -74,11 +76,11 @@ struct CaseRating {
 // What the newest version of a case says about it.
 struct CaseSnapshot {
   delegation::CaseState state = delegation::CaseState::submitted;
-  std::string receiving_city;  // 收件地
-  std::string accepting_city;  // 受理地
-  std::string item_code;
-  std::string agreement_id;
-  std::string delivery;
+  Symbol receiving_city;  // 收件地
+  Symbol accepting_city;  // 受理地
+  Symbol item_code;
+  Symbol agreement_id;
+  Symbol delivery;
   int accept_limit_days = 0;
   int decide_limit_days = 0;
   int exempted = 0;   // materials held as e-licences, not submitted again
@@ -90,13 +92,17 @@ struct CaseSnapshot {
   auto operator<=>(const CaseSnapshot&) const = default;
 };
 
+// A case's transitions by version: a sorted vector (a case has a handful), a third of a
+// std::map's memory.
+using Timeline = boost::container::flat_map<std::int64_t, Transition>;
+
 // A case: the snapshot of the highest version seen (an older version arriving later never
 // moves it back), and every transition seen by version (a late older event still adds its
 // fact, e.g. when the case was forwarded).
 struct CaseFact {
   std::int64_t version = 0;
   CaseSnapshot snapshot;
-  std::map<std::int64_t, Transition> timeline;
+  Timeline timeline;
   friend bool operator==(const CaseFact&, const CaseFact&) = default;
 };
 

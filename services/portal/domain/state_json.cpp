@@ -184,6 +184,7 @@ Result<CaseFact> read_case(const object& o, const std::string& path) {
   }
   auto timeline = r.array("timeline", 0, 100000);
   if (!timeline) return fail(std::move(timeline.error()));
+  c.timeline.reserve((*timeline)->size());
   for (std::size_t i = 0; i < (*timeline)->size(); ++i) {
     const auto& tv = (**timeline)[i];
     const auto tpath = path + ".timeline[" + std::to_string(i) + "]";

@@ -1,0 +1,79 @@
+// The portal's fold under volume: heap bytes the state keeps per case (the portal holds every
+// case it folded), events folded per second, and the indicators computed over that state.
+// Printed, never asserted.
+//
+//   build/services/portal/domain/portal_fold_bench
+#include <benchmark/benchmark.h>
+#include <malloc.h>
+
+#include <random>
+
+#include "domain/indicators.hpp"
+#include "test/events.hpp"
+
+namespace {
+
+using namespace tongban;
+using namespace tongban::portal;
+using namespace tongban::portal::test_events;
+
+// `n` whole life cycles between random pairs of real cities, each seven events with staff of
+// both places acting, as the hot-pair and seed scenarios of the load generator produce them.
+std::vector<Event> life_cycles(int n) {
+  const auto cities = cities::directory().all();
+  std::mt19937 rng(42);
+  std::uniform_int_distribution<std::size_t> pick(0, cities.size() - 1);
+  std::vector<Event> events;
+  events.reserve(static_cast<std::size_t>(n) * 7);
+  for (int i = 0; i < n; ++i) {
+    std::string a(cities[pick(rng)].code), b(cities[pick(rng)].code);
+    if (a == b) b = a == "320100" ? "320200" : "320100";
+    CaseScript c("01938f2e-0000-7000-8000-" + std::to_string(100000000000 + i), a, b,
+                 "PS-000" + std::to_string(i % 8 + 1));
+    c.materials({"id_card", "photo"}, {"household_register"})
+        .submit("2026-03-02T10:00:00+08:00")
+        .step("RECEIVED", "receive", "2026-03-02T10:05:00+08:00", a, "公安局户政窗口")
+        .step("PRE_EXAMINED", "pre_examine", "2026-03-02T10:10:00+08:00", a, "公安局户政窗口")
+        .step("FORWARDED", "forward", "2026-03-02T10:15:00+08:00", a, "公安局户政窗口")
+        .step("ACCEPTED", "accept", "2026-03-02T11:00:00+08:00", b, "公安局治安管理支队")
+        .step("APPROVED", "approve", "2026-03-03T09:00:00+08:00", b, "公安局治安管理支队")
+        .step("COMPLETED", "complete", "2026-03-03T10:00:00+08:00", a, "公安局户政窗口");
+    append(events, c.events());
+  }
+  return events;
+}
+
+std::size_t heap_in_use() { return mallinfo2().uordblks; }
+
+void BM_FoldLifeCycles(benchmark::State& st) {
+  const auto n = static_cast<int>(st.range(0));
+  const auto events = life_cycles(n);
+  double bytes = 0;
+  for (auto _ : st) {
+    const auto before = heap_in_use();
+    State state;
+    for (const auto& e : events) benchmark::DoNotOptimize(apply(state, e));
+    bytes = static_cast<double>(heap_in_use() - before);
+    benchmark::DoNotOptimize(state);
+  }
+  st.counters["bytes_per_case"] = bytes / n;
+  st.counters["events_per_s"] = benchmark::Counter(static_cast<double>(events.size()),
+                                                   benchmark::Counter::kIsIterationInvariantRate);
+}
+BENCHMARK(BM_FoldLifeCycles)->Arg(10000)->Arg(100000)->Unit(benchmark::kMillisecond);
+
+void BM_IndicatorsOverCases(benchmark::State& st) {
+  const auto n = static_cast<int>(st.range(0));
+  State state;
+  for (const auto& e : life_cycles(n)) (void)apply(state, e);
+  const auto now = at("2026-03-05T12:00:00+08:00");
+  for (auto _ : st) {
+    benchmark::DoNotOptimize(compute(state, Window::all, now, cities::directory(), cn2026()));
+  }
+  st.counters["cases"] = n;
+}
+BENCHMARK(BM_IndicatorsOverCases)->Arg(100000)->Unit(benchmark::kMillisecond);
+
+}  // namespace
+
+BENCHMARK_MAIN();
