@@ -1,6 +1,8 @@
 // tongban-datahub: resource directory, records and e-licences, sharing grants, audited
 // data calls on a hash chain, the materials check.
+#include <chrono>
 #include <string_view>
+#include <thread>
 
 #include "datahub.hpp"
 #include "tongban/core/log.hpp"
@@ -46,6 +48,14 @@ int main(int argc, char** argv) {
                      std::string(datahub::kCatalogTopic)});
   svc.relay_outbox();
   auto signer = datahub::CheckpointSigner::load(svc.redis(), *key);
+  // Redis may be busy for a few seconds after a restart (loading, another service reading a
+  // large state): a retryable error is retried for a while rather than ending the process.
+  for (int attempt = 1; !signer && signer.error().retryable && attempt <= 15; ++attempt) {
+    log::warn("audit signing key not loaded yet, retrying",
+              {{"detail", signer.error().message}, {"attempt", attempt}});
+    std::this_thread::sleep_for(std::chrono::seconds(1));
+    signer = datahub::CheckpointSigner::load(svc.redis(), *key);
+  }
   if (!signer) {
     log::error("audit signing key unusable", {{"detail", signer.error().message}});
     return 1;
