@@ -152,6 +152,30 @@ class KafkaConsumerRunner final : public ConsumerRunner {
   }
 
   long long processed() const override { return processed_.load(); }
+
+  std::vector<PartitionLag> lag() const override {
+    std::vector<PartitionLag> out;
+    rd_kafka_topic_partition_list_t* assigned = nullptr;
+    if (rd_kafka_assignment(rk_.get(), &assigned) != RD_KAFKA_RESP_ERR_NO_ERROR ||
+        assigned == nullptr) {
+      return out;
+    }
+    const PartitionListPtr parts(assigned);
+    if (rd_kafka_position(rk_.get(), parts.get()) != RD_KAFKA_RESP_ERR_NO_ERROR) return out;
+    for (int i = 0; i < parts->cnt; ++i) {
+      const auto& p = parts->elems[i];
+      std::int64_t low = 0;
+      std::int64_t high = 0;
+      if (p.offset < 0 ||
+          rd_kafka_get_watermark_offsets(rk_.get(), p.topic, p.partition, &low, &high) !=
+              RD_KAFKA_RESP_ERR_NO_ERROR ||
+          high < 0) {
+        continue;  // no position or no fetch yet
+      }
+      out.push_back({p.topic, p.partition, std::max<long long>(0, high - p.offset)});
+    }
+    return out;
+  }
   long long duplicates() const override { return duplicates_.load(); }
   long long dead_lettered() const override { return dead_lettered_.load(); }
 

@@ -5,6 +5,7 @@
 #include <atomic>
 #include <boost/json/object.hpp>
 #include <boost/json/parse.hpp>
+#include <condition_variable>
 #include <cstdio>
 #include <cstdlib>
 #include <map>
@@ -511,6 +512,48 @@ TEST_F(BusIntegration, events_that_do_not_concern_the_consumer_skip_the_handler_
   ASSERT_TRUE(eventually([&] { return again.load() >= 1; }));
   r2->stop();
   EXPECT_EQ(first.load(), 9);
+}
+
+TEST_F(BusIntegration, lag_counts_what_the_group_has_not_taken_and_drops_to_zero) {
+  const auto topic = new_topic("lag", 1);
+  for (int n = 1; n <= 20; ++n) publish(topic, "k", {{"n", n}});
+  // The handler holds the first message: the group has taken one of twenty.
+  std::mutex mutex;
+  std::condition_variable released_cv;
+  bool released = false;
+  std::atomic<int> handled{0};
+  auto r = runner(options(topic, new_group()), [&](const Envelope&, const IncomingMessage&) {
+    if (handled.fetch_add(1) == 0) {
+      std::unique_lock lock(mutex);
+      released_cv.wait(lock, [&] { return released; });
+    }
+    return Result<void>{};
+  });
+  ASSERT_TRUE(r);
+  std::vector<PartitionLag> held;
+  ASSERT_TRUE(eventually([&] {
+    held = r->lag();
+    return handled.load() == 1 && held.size() == 1 && held[0].messages == 19;
+  })) << (held.empty() ? std::string("no partition reported")
+                       : std::to_string(held[0].messages) + " behind");
+  EXPECT_EQ(held[0].topic, topic);
+  EXPECT_EQ(held[0].partition, 0);
+  {
+    std::lock_guard lock(mutex);
+    released = true;
+  }
+  released_cv.notify_all();
+  ASSERT_TRUE(eventually([&] {
+    const auto now = r->lag();
+    return r->processed() == 20 && now.size() == 1 && now[0].messages == 0;
+  }));
+  // A message published later shows as lag until it is taken, then the group is level again.
+  publish(topic, "k", {{"n", 21}});
+  ASSERT_TRUE(eventually([&] {
+    const auto now = r->lag();
+    return r->processed() == 21 && now.size() == 1 && now[0].messages == 0;
+  }));
+  r->stop();
 }
 
 TEST_F(BusIntegration, dlq_tool_lists_and_replays_a_dead_letter_to_a_healthy_handler) {

@@ -150,7 +150,8 @@ bus::Producer& Service::producer() {
 namespace {
 
 // Exports a consumer group runner's counters at scrape time: messages handled, duplicates
-// skipped, messages dead-lettered (a DLQ that grows is visible on /metrics).
+// skipped, messages dead-lettered (a DLQ that grows is visible on /metrics), and how far
+// behind the group is on each partition it holds.
 class ConsumerCollector final : public prometheus::Collectable {
  public:
   ConsumerCollector(const bus::ConsumerRunner& runner, std::string group)
@@ -174,6 +175,17 @@ class ConsumerCollector final : public prometheus::Collectable {
             runner_.duplicates());
     counter("tongban_consumer_dead_lettered_total", "Messages sent to <topic>.dlq",
             runner_.dead_lettered());
+    prometheus::MetricFamily lag;
+    lag.name = "tongban_consumer_lag";
+    lag.help = "Messages in the partition the group has not taken yet (as of the last fetch)";
+    lag.type = prometheus::MetricType::Gauge;
+    for (const auto& p : runner_.lag()) {
+      prometheus::ClientMetric m;
+      m.label = {{"group", group_}, {"topic", p.topic}, {"partition", std::to_string(p.partition)}};
+      m.gauge.value = static_cast<double>(p.messages);
+      lag.metric.push_back(std::move(m));
+    }
+    out.push_back(std::move(lag));
     return out;
   }
 

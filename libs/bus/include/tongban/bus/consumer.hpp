@@ -62,6 +62,13 @@ struct ConsumerOptions {
 // retried; a non-retryable one goes to the DLQ at once.
 using EnvelopeHandler = std::function<Result<void>(const Envelope&, const IncomingMessage&)>;
 
+// How far a group is behind on one partition it holds.
+struct PartitionLag {
+  std::string topic;
+  int partition = 0;
+  long long messages = 0;  // in the partition beyond the next one the handler will get
+};
+
 class ConsumerRunner {
  public:
   // `dlq_producer` publishes poison messages and must outlive the runner; `dedupe` may be
@@ -83,6 +90,10 @@ class ConsumerRunner {
   virtual long long processed() const = 0;
   virtual long long duplicates() const = 0;
   virtual long long dead_lettered() const = 0;
+  // Per assigned partition: the high watermark of the last fetch minus the group's position
+  // (no broker round trip: cheap enough for every scrape). A partition is left out until its
+  // first message since it was assigned (no position yet).
+  virtual std::vector<PartitionLag> lag() const = 0;
 };
 
 }  // namespace tongban::bus
