@@ -147,52 +147,63 @@ bus::Producer& Service::producer() {
   return *producer_;
 }
 
-namespace {
-
-// Exports a consumer group runner's counters at scrape time: messages handled, duplicates
+// Exports every consumer group's counters at scrape time: messages handled, duplicates
 // skipped, messages dead-lettered (a DLQ that grows is visible on /metrics), and how far
-// behind the group is on each partition it holds.
-class ConsumerCollector final : public prometheus::Collectable {
+// behind each group is on each partition it holds. One collector for all groups: the text
+// format wants each metric's TYPE line once, with every group's samples under it.
+class ConsumerMetrics final : public prometheus::Collectable {
  public:
-  ConsumerCollector(const bus::ConsumerRunner& runner, std::string group)
-      : runner_(runner), group_(std::move(group)) {}
+  void add(const bus::ConsumerRunner& runner, std::string group) {
+    const std::lock_guard lock(mutex_);
+    groups_.emplace_back(&runner, std::move(group));
+  }
+
   std::vector<prometheus::MetricFamily> Collect() const override {
-    std::vector<prometheus::MetricFamily> out;
-    auto counter = [&](std::string name, std::string help, long long v) {
+    const std::lock_guard lock(mutex_);
+    auto family = [](std::string name, std::string help, prometheus::MetricType type) {
       prometheus::MetricFamily f;
       f.name = std::move(name);
       f.help = std::move(help);
-      f.type = prometheus::MetricType::Counter;
-      prometheus::ClientMetric m;
-      m.label.push_back({"group", group_});
-      m.counter.value = static_cast<double>(v);
-      f.metric.push_back(std::move(m));
-      out.push_back(std::move(f));
+      f.type = type;
+      return f;
     };
-    counter("tongban_consumer_processed_total", "Messages handled by the group",
-            runner_.processed());
-    counter("tongban_consumer_duplicates_total", "Messages skipped as already applied",
-            runner_.duplicates());
-    counter("tongban_consumer_dead_lettered_total", "Messages sent to <topic>.dlq",
-            runner_.dead_lettered());
-    prometheus::MetricFamily lag;
-    lag.name = "tongban_consumer_lag";
-    lag.help = "Messages in the partition the group has not taken yet (as of the last fetch)";
-    lag.type = prometheus::MetricType::Gauge;
-    for (const auto& p : runner_.lag()) {
-      prometheus::ClientMetric m;
-      m.label = {{"group", group_}, {"topic", p.topic}, {"partition", std::to_string(p.partition)}};
-      m.gauge.value = static_cast<double>(p.messages);
-      lag.metric.push_back(std::move(m));
+    using prometheus::MetricType;
+    std::vector<prometheus::MetricFamily> out{
+        family("tongban_consumer_processed_total", "Messages handled by the group",
+               MetricType::Counter),
+        family("tongban_consumer_duplicates_total", "Messages skipped as already applied",
+               MetricType::Counter),
+        family("tongban_consumer_dead_lettered_total", "Messages sent to <topic>.dlq",
+               MetricType::Counter),
+        family("tongban_consumer_lag",
+               "Messages in the partition the group has not taken yet (as of the last fetch)",
+               MetricType::Gauge)};
+    for (const auto& [runner, group] : groups_) {
+      const long long counts[] = {runner->processed(), runner->duplicates(),
+                                  runner->dead_lettered()};
+      for (std::size_t i = 0; i < std::size(counts); ++i) {
+        prometheus::ClientMetric m;
+        m.label = {{"group", group}};
+        m.counter.value = static_cast<double>(counts[i]);
+        out[i].metric.push_back(std::move(m));
+      }
+      for (const auto& p : runner->lag()) {
+        prometheus::ClientMetric m;
+        m.label = {
+            {"group", group}, {"topic", p.topic}, {"partition", std::to_string(p.partition)}};
+        m.gauge.value = static_cast<double>(p.messages);
+        out[3].metric.push_back(std::move(m));
+      }
     }
-    out.push_back(std::move(lag));
     return out;
   }
 
  private:
-  const bus::ConsumerRunner& runner_;
-  std::string group_;
+  mutable std::mutex mutex_;
+  std::vector<std::pair<const bus::ConsumerRunner*, std::string>> groups_;
 };
+
+namespace {
 
 // Exports a relay's backlog at scrape time (XLEN), so an outbox that stops draining is
 // visible before anyone asks why events are late.
@@ -268,7 +279,11 @@ void Service::consume(bus::ConsumerOptions options, bus::EnvelopeHandler handler
     std::exit(1);
   }
   auto* r = runner->get();
-  metrics_.add_collectable(std::make_shared<ConsumerCollector>(*r, group));
+  if (!consumer_metrics_) {
+    consumer_metrics_ = std::make_shared<ConsumerMetrics>();
+    metrics_.add_collectable(consumer_metrics_);
+  }
+  consumer_metrics_->add(*r, group);
   consumers_.push_back(std::move(*runner));
   on_start([r] { r->start(); });
   on_shutdown([r] { r->stop(); });

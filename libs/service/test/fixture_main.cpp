@@ -13,6 +13,17 @@ int main(int argc, char** argv) {
   svc.redis();
   svc.producer();
   if (std::getenv("TONGBAN_FIXTURE_AUTH")) svc.use_auth();
+  // Two consumer groups on one topic: their figures share each metric on /metrics.
+  if (const char* topic = std::getenv("TONGBAN_FIXTURE_TOPIC")) {
+    for (const char* group : {"fixture-a", "fixture-b"}) {
+      tongban::bus::ConsumerOptions o;
+      o.group_id = std::string(group) + "-" + topic;
+      o.topics = {topic};
+      svc.consume(o, [](const tongban::bus::Envelope&, const tongban::bus::IncomingMessage&) {
+        return tongban::Result<void>{};
+      });
+    }
+  }
   svc.router().get("/slow", [](tongban::http::Request& req) {
     const auto ms = std::stoi(req.query_param("ms").value_or("100"));
     std::this_thread::sleep_for(std::chrono::milliseconds(ms));

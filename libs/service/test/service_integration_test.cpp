@@ -11,6 +11,7 @@
 #include "tongban/auth/signer.hpp"
 #include "tongban/bus/envelope.hpp"
 #include "tongban/bus/producer.hpp"
+#include "tongban/core/ids.hpp"
 #include "tongban/http/client.hpp"
 #include "tongban/http/server.hpp"
 #include "tongban/service/service.hpp"
@@ -68,6 +69,55 @@ TEST(ServiceSkeleton, serves_probes_metrics_and_openapi) {
   ASSERT_TRUE(openapi);
   EXPECT_EQ(*openapi->header("Content-Type"), "application/yaml");
   EXPECT_EQ(openapi->body.rfind("openapi: 3.1.0", 0), 0u);
+}
+
+// Counts the lines of `text` that start with `prefix`.
+int lines_starting(const std::string& text, std::string_view prefix) {
+  int n = 0;
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);) n += line.starts_with(prefix) ? 1 : 0;
+  return n;
+}
+
+TEST(ServiceSkeleton, consumer_groups_share_one_family_per_metric_with_their_lag) {
+  TONGBAN_REQUIRE_ENV(redis, "TONGBAN_TEST_REDIS");
+  TONGBAN_REQUIRE_ENV(kafka, "TONGBAN_TEST_KAFKA");
+  const auto topic = "tongban.fixture.metrics_" + tongban::ids::random_hex(4) + ".v1";
+  auto env = base_env(redis, kafka);
+  env["TONGBAN_FIXTURE_TOPIC"] = topic;
+  env["TONGBAN_KAFKA_TOPIC_PARTITIONS"] = "1";
+  ChildProcess p(TONGBAN_SERVICE_FIXTURE, {}, env);
+  auto port = p.wait_for_port(20s);
+  ASSERT_TRUE(port) << p.output();
+
+  auto producer = tongban::bus::Producer::create(tongban::bus::KafkaConfig{kafka, "fixture", {}});
+  ASSERT_TRUE(producer) << producer.error().message;
+  for (int i = 0; i < 3; ++i) {
+    auto e = tongban::bus::Envelope::make("/tongban/fixture", "tongban.fixture.happened.v1", "k",
+                                          boost::json::object{{"i", i}});
+    ASSERT_TRUE((*producer)->produce_sync(tongban::bus::to_message(topic, e), 10s));
+  }
+  tongban::http::Client client;
+  std::string body;
+  const auto level = [&](const std::string& group) {
+    return body.find("tongban_consumer_processed_total{group=\"" + group + "\"} 3") !=
+               std::string::npos &&
+           body.find("tongban_consumer_lag{group=\"" + group + "\",topic=\"" + topic +
+                     "\",partition=\"0\"} 0") != std::string::npos;
+  };
+  for (int i = 0; i < 300 && !(level("fixture-a-" + topic) && level("fixture-b-" + topic)); ++i) {
+    std::this_thread::sleep_for(100ms);
+    auto r = client.get(url(*port, "/metrics"));
+    ASSERT_TRUE(r);
+    body = r->body;
+  }
+  EXPECT_TRUE(level("fixture-a-" + topic) && level("fixture-b-" + topic)) << body;
+  // The text format allows one TYPE line per metric: a second one fails promtool and the
+  // Go parsers, and with them the whole scrape.
+  for (const char* name : {"tongban_consumer_processed_total", "tongban_consumer_duplicates_total",
+                           "tongban_consumer_dead_lettered_total", "tongban_consumer_lag"}) {
+    EXPECT_EQ(lines_starting(body, std::string("# TYPE ") + name + " "), 1) << name;
+  }
 }
 
 TEST(ServiceSkeleton, readiness_fails_when_redis_is_unreachable_but_liveness_holds) {

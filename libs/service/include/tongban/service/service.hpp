@@ -30,6 +30,8 @@ class Verifier;
 
 namespace tongban::service {
 
+class ConsumerMetrics;  // service.cpp: every consumer group's figures on /metrics
+
 // identity's revocation stream, consumed by every service that verifies tokens.
 inline constexpr std::string_view kRevocationTopic = "tongban.identity.revocations.v1";
 inline constexpr std::string_view kTokenRevokedType = "tongban.identity.token_revoked.v1";
@@ -120,6 +122,7 @@ class Service {
   std::unique_ptr<store::RedisDedupe> dedupe_;
   std::unique_ptr<store::OutboxRelay> relay_;
   std::vector<std::unique_ptr<bus::ConsumerRunner>> consumers_;
+  std::shared_ptr<ConsumerMetrics> consumer_metrics_;
   bool print_env_ = false;
 };
 
