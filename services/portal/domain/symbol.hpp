@@ -1,8 +1,10 @@
 // Interned text for the fold's records. A portal keeps every case it folded, and most of a
 // case's text repeats across cases: cities, item codes, department names, actions, agreement
 // ids, refusal reasons. Each distinct text is stored once for the life of the process and a
-// record holds a pointer to it (docs/performance.md: 2.1 KB per case with strings, well
-// under half with symbols).
+// record holds a pointer to it (portal_fold_bench: 2.1 KB per case of seven transitions
+// with strings, 0.7 KB with symbols). Texts are never freed: the distinct ones are bounded by
+// cities, items, departments and agreements, except refusal reasons, which cost what a
+// string in their case did.
 #pragma once
 
 #include <compare>
