@@ -143,6 +143,18 @@ Result<void> Portal::clear() {
 
 Result<void> Portal::on_event(const bus::Envelope& e) {
   if (!e.data.is_object()) return {};
+  // A failed write left memory ahead of Redis and a failed read-back left it partial: until
+  // Redis is read back whole, no event is folded (the consumer retries it).
+  if (stale_.load()) {
+    {
+      std::unique_lock lock(mu_);
+      state_ = State{};
+    }
+    auto loaded = load();
+    if (!loaded)
+      return fail(Error::unavailable("portal state not read back yet: " + loaded.error().message));
+    stale_ = false;
+  }
   Event ev{e.id, e.type, e.time, e.data.get_object()};
   std::vector<store::Command> writes;  // HSET/HDEL of each record the event touched
   {
@@ -163,12 +175,9 @@ Result<void> Portal::on_event(const bus::Envelope& e) {
   // which changes nothing (apply is idempotent).
   auto r = svc_.redis().pipeline(writes);
   if (!r) {
-    // Memory moved ahead of Redis: read Redis back so the retry writes the records again.
-    {
-      std::unique_lock lock(mu_);
-      state_ = State{};
-    }
-    (void)load();
+    // Memory moved ahead of Redis: the retry reads Redis back first, then writes the records
+    // again.
+    stale_ = true;
     return fail(std::move(r.error()));
   }
   // The cached indicators stay until their TTL: clearing them on every event meant that under

@@ -3,6 +3,7 @@
 // metrics, and the web dashboard.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <map>
 #include <mutex>
@@ -52,7 +53,8 @@ class Portal {
   service::Service& svc_;
   PortalOptions options_;
   const Clock& clock_;
-  std::shared_mutex mu_;  // the state: events write, requests read
+  std::shared_mutex mu_;            // the state: events write, requests read
+  std::atomic<bool> stale_{false};  // memory differs from Redis: read it back before folding
   State state_;
   std::mutex cache_mu_;
   std::map<Window, std::pair<std::chrono::steady_clock::time_point, boost::json::object>> cache_;
