@@ -41,6 +41,7 @@ extern "C" {
 #include <deque>
 #include <mutex>
 #include <optional>
+#include <span>
 #include <thread>
 #include <utility>
 #include <vector>
@@ -243,7 +244,7 @@ struct Redis::Impl {
   Connection* pick();
   bool on_io_thread() const { return std::this_thread::get_id() == io_thread_id.load(); }
 
-  Result<std::vector<Reply>> run_sync(const std::vector<Command>& commands, milliseconds timeout,
+  Result<std::vector<Reply>> run_sync(std::span<const Command> commands, milliseconds timeout,
                                       std::shared_ptr<Connection> target);
 };
 
@@ -601,7 +602,7 @@ struct Waiter {
 
 }  // namespace
 
-Result<std::vector<Reply>> Redis::Impl::run_sync(const std::vector<Command>& commands,
+Result<std::vector<Reply>> Redis::Impl::run_sync(std::span<const Command> commands,
                                                  milliseconds timeout,
                                                  std::shared_ptr<Connection> target) {
   if (on_io_thread()) {
@@ -684,7 +685,7 @@ Result<Reply> Redis::command(const Command& args) {
 }
 
 Result<Reply> Redis::command(const Command& args, milliseconds timeout) {
-  auto r = impl_->run_sync({args}, timeout, nullptr);
+  auto r = impl_->run_sync({&args, 1}, timeout, nullptr);
   if (!r) return fail(std::move(r.error()));
   auto& reply = r->front();
   // A server still loading its AOF, busy in a script or without its master answers any
@@ -786,7 +787,7 @@ Result<Reply> RedisSession::command(const Command& args) {
 }
 
 Result<Reply> RedisSession::command(const Command& args, milliseconds timeout) {
-  auto r = impl_->run_sync({args}, timeout, state_->connection);
+  auto r = impl_->run_sync({&args, 1}, timeout, state_->connection);
   if (!r) return fail(std::move(r.error()));
   return std::move(r->front());
 }

@@ -1,5 +1,6 @@
 #include "repo/case_repo.hpp"
 
+#include <algorithm>
 #include <boost/json/array.hpp>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
@@ -136,6 +137,16 @@ Result<WriteResult> CaseRepo::write(const CaseWrite& w) {
       key("idem", w.idempotency_key.empty() ? "-" : w.idempotency_key), key("deadlines")};
   std::vector<std::string> rm = w.previous ? index_keys(*w.previous) : std::vector<std::string>{};
   auto add = index_keys(c);
+  // An index the case stays in (its applicant's always, its state's when it keeps it) is
+  // neither left nor joined: a ZREM and a ZADD less per write, for nothing.
+  for (std::size_t i = 0; i < rm.size();) {
+    if (auto same = std::find(add.begin(), add.end(), rm[i]); same != add.end()) {
+      add.erase(same);
+      rm.erase(rm.begin() + static_cast<std::ptrdiff_t>(i));
+    } else {
+      ++i;
+    }
+  }
   keys.insert(keys.end(), rm.begin(), rm.end());
   keys.insert(keys.end(), add.begin(), add.end());
   boost::json::object response{{"status", w.response.status}, {"body", w.response.body}};

@@ -4,6 +4,7 @@
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <cctype>
+#include <charconv>
 #include <chrono>
 #include <cstdio>
 #include <deque>
@@ -837,8 +838,18 @@ const std::map<std::string, std::string, std::less<>>& var_defaults() {
       {"applicants", "2"},
       {"poll_interval", "10ms"},
       {"poll_timeout", "30s"},
+      {"poll_backoff", "0.1"},
   };
   return d;
+}
+
+// A poll's backoff given as text ("0.1"): a fraction from 0 to 1; nullopt otherwise.
+std::optional<double> backoff_of(std::string_view text) {
+  double v = 0;
+  const auto* end = text.data() + text.size();
+  const auto [p, ec] = std::from_chars(text.data(), end, v);
+  if (ec != std::errc() || p != end || !(v >= 0 && v <= 1)) return std::nullopt;
+  return v;
 }
 
 // A duration given as text ("200ms"); nullopt when it is not one.
@@ -1007,6 +1018,11 @@ Result<Scenario> build_delegation_scenario(const json::object& doc) {
   if (!poll_timeout || *poll_timeout <= 0) {
     return fail(doc_error("vars.poll_timeout", "duration", "a positive duration like 30s"));
   }
+  const auto poll_backoff = backoff_of(vars.at("poll_backoff"));
+  if (!poll_backoff) {
+    return fail(
+        doc_error("vars.poll_backoff", "range", "a fraction of the time already waited, 0 to 1"));
+  }
   {
     std::random_device rd;
     char buf[20];
@@ -1088,7 +1104,8 @@ Result<Scenario> build_delegation_scenario(const json::object& doc) {
             doc_error(sp, "order", "an operation with submit_refused has no case to go on with"));
       }
       submitted = submitted || info->action == Action::submit;
-      if (info->action == Action::handoff) poll = Poll{*poll_interval, *poll_timeout};
+      if (info->action == Action::handoff)
+        poll = Poll{*poll_interval, *poll_timeout, *poll_backoff};
       if (so) {
         if (const auto* t = so->if_contains("think")) {
           auto d = duration_of(*t);
@@ -1097,9 +1114,9 @@ Result<Scenario> build_delegation_scenario(const json::object& doc) {
         }
         if (const auto* p = so->if_contains("poll")) {
           if (!poll || !p->is_object()) {
-            return fail(doc_error(
-                sp + ".poll", "poll",
-                "only await_handoff polls: {\"interval\": \"5ms\", \"timeout\": \"30s\"}"));
+            return fail(doc_error(sp + ".poll", "poll",
+                                  "only await_handoff polls: {\"interval\": \"5ms\", \"timeout\": "
+                                  "\"30s\", \"backoff\": 0.1}"));
           }
           for (const auto* key : {"interval", "timeout"}) {
             if (const auto* x = p->get_object().if_contains(key)) {
@@ -1109,6 +1126,14 @@ Result<Scenario> build_delegation_scenario(const json::object& doc) {
               }
               (std::string_view(key) == "interval" ? poll->interval : poll->timeout) = *d;
             }
+          }
+          if (const auto* b = p->get_object().if_contains("backoff")) {
+            const auto v = b->is_number() ? backoff_of(json::serialize(*b)) : std::nullopt;
+            if (!v) {
+              return fail(doc_error(sp + ".poll.backoff", "range",
+                                    "a fraction of the time already waited, 0 to 1"));
+            }
+            poll->backoff = *v;
           }
         }
       }

@@ -389,7 +389,7 @@ void Worker::on_result(Flow* f, HttpResult&& r) {
   }
   const Nanos now = loop_.now();
   if (verdict.kind == Verdict::Kind::retry) {
-    f->due = r.done_at + step.poll->interval;
+    f->due = r.done_at + step.poll->next_wait(r.done_at - f->poll_started);
     loop_.at(f->due, [this, f] {
       if (!stopped_) run_step(f);
     });

@@ -747,6 +747,13 @@ Result<std::unique_ptr<Step>> build_step(const json::object& o, const std::strin
     if (!timeout) return fail(timeout.error());
     poll.interval = *interval > 0 ? *interval : 100'000'000;
     poll.timeout = *timeout > 0 ? *timeout : 30 * kNanosPerSecond;
+    if (const auto* b = po.if_contains("backoff")) {
+      if (!b->is_number() || b->to_number<double>() < 0 || b->to_number<double>() > 1) {
+        return fail(scenario_error(path + ".poll.backoff", "range",
+                                   "a fraction of the time already waited, 0 to 1"));
+      }
+      poll.backoff = b->to_number<double>();
+    }
     const auto* until = po.if_contains("until");
     if (!until || !until->is_object() || until->get_object().empty()) {
       return fail(scenario_error(path + ".poll.until", "required",

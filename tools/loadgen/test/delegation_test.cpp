@@ -488,6 +488,19 @@ TEST(Delegation, a_document_with_a_mistake_names_the_field) {
   EXPECT_EQ(error_of(ok, R"({"pairs": "top:0"})"), "scenario.vars.pairs top");
   EXPECT_EQ(error_of(ok, R"({"nodes": "a=123456"})"), "scenario.vars.nodes unknown_city");
   EXPECT_EQ(error_of(ok, R"({"applicants": "0"})"), "scenario.vars.applicants range");
+  EXPECT_EQ(error_of(ok, R"({"poll_backoff": "0.25"})"), "ok");
+  EXPECT_EQ(error_of(ok, R"({"poll_backoff": "1.5"})"), "scenario.vars.poll_backoff range");
+  EXPECT_EQ(error_of(ok, R"({"poll_backoff": "much"})"), "scenario.vars.poll_backoff range");
+  const auto handoff = [](std::string_view poll) {
+    return R"([{"name": "x", "steps": ["submit", "receive", "forward",
+               {"action": "await_handoff", "poll": )" +
+           std::string(poll) + "}]}]";
+  };
+  EXPECT_EQ(error_of(handoff(R"({"interval": "5ms", "backoff": 0})")), "ok");
+  EXPECT_EQ(error_of(handoff(R"({"backoff": -0.1})")),
+            "scenario.operations[0].steps[3].poll.backoff range");
+  EXPECT_EQ(error_of(handoff(R"({"backoff": "0.1"})")),
+            "scenario.operations[0].steps[3].poll.backoff range");
 }
 
 TEST(Delegation, applicant_id_numbers_carry_a_valid_check_character_and_repeat_across_runs) {

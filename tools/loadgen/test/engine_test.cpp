@@ -229,6 +229,42 @@ TEST(Engine, a_poll_repeats_until_its_condition_holds_and_a_span_measures_the_ha
   EXPECT_NEAR(static_cast<double>(handoff.max()), 305'000, 400);
 }
 
+TEST(Engine, a_poll_with_backoff_waits_a_share_of_the_time_already_waited) {
+  // 10 ms floor, backoff 0.5: each poll waits max(10 ms, half of what it waited so far),
+  // so a condition that takes 1 s is seen within half as long again, with a few polls
+  // instead of a hundred.
+  const auto s = scenario_from(R"({"name": "t", "operations": [
+      {"name": "case", "steps": [
+        {"name": "wait", "path": "/c",
+         "poll": {"until": {"/state": "DONE"}, "interval": "10ms", "timeout": "5s",
+                  "backoff": 0.5}}]}]})");
+  const auto run = open_run(1, 1 * kSecond);
+  SimLoop loop;
+  Vars globals;
+  std::vector<Nanos> polled_at;
+  SimTransport t(loop, 1, [&](const OutRequest&, Nanos sent, std::size_t) {
+    polled_at.push_back(sent);
+    Reply reply{sent};
+    reply.body = sent < 1000 * kMs ? R"({"state": "WAIT"})" : R"({"state": "DONE"})";
+    return reply;
+  });
+  Worker w(s, globals, run.config, loop, t, Schedule(run.plan, ArrivalProcess::constant, 1));
+  w.start();
+  loop.run();
+  // 0, 10, 20 (10 ms floor), then +10 (half of 20), 45, 67.5, ... each 1.5 times the last.
+  ASSERT_GE(polled_at.size(), 3u);
+  EXPECT_EQ(polled_at[1] - polled_at[0], 10 * kMs);
+  EXPECT_EQ(polled_at[2] - polled_at[1], 10 * kMs);
+  for (std::size_t i = 3; i < polled_at.size(); ++i) {
+    const auto waited = polled_at[i - 1] - polled_at[0];
+    EXPECT_EQ(polled_at[i] - polled_at[i - 1], std::max<Nanos>(10 * kMs, waited / 2)) << i;
+  }
+  EXPECT_LE(polled_at.size(), 14u);  // a fixed 10 ms would poll 101 times
+  EXPECT_GE(polled_at.back(), 1000 * kMs);
+  EXPECT_LE(polled_at.back(), 1500 * kMs);  // found at most half the wait late
+  EXPECT_EQ(w.stats().counters.ok, 1);
+}
+
 TEST(Engine, a_poll_that_never_sees_its_condition_fails_as_poll_timeout) {
   const auto s = scenario_from(R"({"name": "t", "operations": [
       {"name": "case", "steps": [

@@ -130,6 +130,10 @@ TEST(Scenario, a_document_with_a_mistake_names_the_field) {
             std::string::npos);
   EXPECT_NE(error_of(R"({"name": "x", "kind": "grpc", "operations": []})").find("kind"),
             std::string::npos);
+  EXPECT_NE(error_of(R"({"name": "x", "operations": [{"name": "o", "steps": [
+      {"name": "s", "poll": {"until": {"/a": 1}, "backoff": 2}}]}]})")
+                .find("poll.backoff"),
+            std::string::npos);
   EXPECT_NE(error_of("{not json").find("JSON"), std::string::npos);
 }
 

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <boost/json/object.hpp>
+#include <algorithm>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -70,9 +71,18 @@ struct Verdict {
   std::string message;  // why it failed (kind assertion)
 };
 
+// A step repeated until its condition holds. The wait between two tries is `interval`, or
+// `backoff` × the time already waited when that is longer: a poll finds its condition at
+// most that fraction late, and a platform that falls behind is not also flooded by ever
+// more polls (at a fixed 5 ms, a life cycle waiting 2 s polls 400 times).
 struct Poll {
   Nanos interval = 0;
   Nanos timeout = 0;
+  double backoff = 0;  // 0: a fixed interval
+
+  Nanos next_wait(Nanos waited) const {
+    return std::max(interval, static_cast<Nanos>(static_cast<double>(waited) * backoff));
+  }
 };
 
 // One HTTP exchange of an operation. The http kind's steps are templates; a kind that
