@@ -383,7 +383,16 @@ Result<void> Delegation::on_catalog_event(const bus::Envelope& e) {
 void Delegation::add_background_work() {
   svc_.on_start([this] {
     background_ = std::jthread([this](std::stop_token stop) {
+      bool indexed = false;  // agreements by city: once per store, retried until done
       while (!stop.stop_requested()) {
+        if (!indexed) {
+          if (auto n = repo_.index_agreements_by_city(); !n) {
+            log::warn("indexing agreements by city failed", {{"detail", n.error().message}});
+          } else {
+            indexed = true;
+            if (*n > 0) log::info("agreements indexed by city", {{"count", *n}});
+          }
+        }
         if (auto n = sweep_.run(); !n) {
           log::warn("overdue sweep failed", {{"detail", n.error().message}});
         } else if (*n > 0) {

@@ -123,5 +123,7 @@ class Delegation {
 
 Actor actor_of(const auth::Principal& p);
 std::string lower(std::string_view s);
+// A list's `limit` query parameter: 1 to 200, 50 when absent.
+Result<std::size_t> page_limit(const http::Request& req);
 
 }  // namespace tongban::delegation

@@ -7,6 +7,8 @@
 // once, and cases flowing on while catalog and datahub are down.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <array>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <fstream>
@@ -233,7 +235,8 @@ TEST_F(CrossCity, a_case_crosses_two_nodes_from_submission_to_rating) {
       << " " << r.body;
   // Earlier runs on a long-lived broker may have left an agreement for the pair on the
   // agreements topic (node A has read it by now, with the larger catalog topic): end it.
-  const auto existing = parse(get(a_ + "/v1/agreements?city=" + std::string(kNanjing), da_a));
+  const auto existing =
+      parse(get(a_ + "/v1/agreements?limit=200&city=" + std::string(kNanjing), da_a));
   for (const auto& a : existing.at("agreements").as_array()) {
     const auto& o = a.as_object();
     const auto status = str(o, "status");
@@ -241,6 +244,17 @@ TEST_F(CrossCity, a_case_crosses_two_nodes_from_submission_to_rating) {
     auto end = post(a_ + "/v1/agreements/" + str(o, "id") + "/terminate", da_a,
                     json::object{{"reason", "earlier test run"}});
     ASSERT_EQ(end.status, 200) << end.body;
+  }
+  // The list's bad queries name the parameter and the rule; pages follow next_cursor.
+  for (const auto& [query, field, rule] :
+       std::vector<std::array<std::string, 3>>{{"city=999999", "city", "unknown_city"},
+                                               {"limit=0", "limit", "range"},
+                                               {"limit=201", "limit", "range"},
+                                               {"limit=ten", "limit", "range"}}) {
+    r = get(a_ + "/v1/agreements?" + query, da_a);
+    EXPECT_EQ(r.status, 422) << query << " " << r.body;
+    EXPECT_EQ(str(parse(r), "field"), field) << query;
+    EXPECT_EQ(str(parse(r), "rule"), rule) << query;
   }
   // No agreement: refused.
   r = post(a_ + "/v1/cases", clerk_a, submission);
@@ -268,6 +282,28 @@ TEST_F(CrossCity, a_case_crosses_two_nodes_from_submission_to_rating) {
   EXPECT_TRUE(eventually([&] {
     return str(parse(get(b_ + "/v1/agreements/" + agreement_id, da_b)), "status") == "ACTIVE";
   }));
+
+  // The city's agreements in pages (the one just signed among them).
+  const auto listed_by_pages_of = [&](std::size_t limit) {
+    std::vector<std::string> ids;
+    std::string cursor;
+    do {
+      const auto page = parse(get(a_ + "/v1/agreements?limit=" + std::to_string(limit) +
+                                      "&city=" + std::string(kNanjing) +
+                                      (cursor.empty() ? "" : "&cursor=" + cursor),
+                                  da_a));
+      EXPECT_LE(page.at("agreements").as_array().size(), limit);
+      for (const auto& a : page.at("agreements").as_array()) {
+        ids.push_back(str(a.as_object(), "id"));
+      }
+      cursor = page.at("next_cursor").is_string() ? str(page, "next_cursor") : "";
+    } while (!cursor.empty() && ids.size() < 100'000);
+    return ids;
+  };
+  const auto one_by_one = listed_by_pages_of(1);
+  EXPECT_NE(std::find(one_by_one.begin(), one_by_one.end(), agreement_id), one_by_one.end());
+  EXPECT_EQ(one_by_one, listed_by_pages_of(200));  // the same, newest first, none twice
+  EXPECT_TRUE(std::is_sorted(one_by_one.rbegin(), one_by_one.rend()));
 
   // Rejections at submission.
   auto not_covered = submission;

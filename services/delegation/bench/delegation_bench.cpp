@@ -92,7 +92,7 @@ struct Platform {
       if (parse(probe.second)["rule"] != "unknown_item") break;
       std::this_thread::sleep_for(200ms);
     }
-    auto listed = c.get(a + "/v1/agreements?city=" + std::string(kNanjing),
+    auto listed = c.get(a + "/v1/agreements?limit=200&city=" + std::string(kNanjing),
                         {{"Authorization", "Bearer " + da_a}});
     const auto existing = parse(listed ? listed->body : "");
     for (const auto& ag : existing.at("agreements").as_array()) {

@@ -4,6 +4,7 @@
 #include <boost/json/serialize.hpp>
 
 #include "delegation.hpp"
+#include "tongban/cities/cities.hpp"
 #include "tongban/core/ids.hpp"
 #include "tongban/core/json.hpp"
 #include "tongban/http/problem.hpp"
@@ -155,14 +156,20 @@ void Delegation::add_agreement_routes() {
     auto who = svc_.authenticate(req);
     if (!who) return http::problem(who.error());
     const auto city = req.query_param("city").value_or("");
-    auto all = repo_.agreements(2000);
-    if (!all) return http::problem(all.error());
-    boost::json::array out;
-    for (const auto& a : *all) {
-      if (!city.empty() && a.city_a != city && a.city_b != city) continue;
-      out.push_back(to_json(a));
+    if (!city.empty() && !cities::directory().is_known_city(city)) {
+      return http::problem(Error::invalid("city", "unknown_city", "no city has the code " + city));
     }
-    return http::Response::json(200, boost::json::object{{"agreements", std::move(out)}});
+    auto limit = page_limit(req);
+    if (!limit) return http::problem(limit.error());
+    auto page = repo_.agreements(city, req.query_param("cursor").value_or(""), *limit);
+    if (!page) return http::problem(page.error());
+    boost::json::array out;
+    for (const auto& a : page->agreements) out.push_back(to_json(a));
+    return http::Response::json(
+        200,
+        boost::json::object{
+            {"agreements", std::move(out)},
+            {"next_cursor", page->next_cursor ? boost::json::value(*page->next_cursor) : nullptr}});
   });
 
   r.get("/v1/agreements/{id}", [this](http::Request& req) {

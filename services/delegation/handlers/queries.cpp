@@ -9,7 +9,13 @@
 namespace tongban::delegation {
 namespace {
 
-Result<std::size_t> limit_of(const http::Request& req) {
+CaseParties parties_of(const CaseRecord& c) {
+  return CaseParties{c.applicant, c.receiving_city, c.accepting_city, handover_place(c.delivery)};
+}
+
+}  // namespace
+
+Result<std::size_t> page_limit(const http::Request& req) {
   auto text = req.query_param("limit");
   if (!text) return std::size_t{50};
   char* end = nullptr;
@@ -19,12 +25,6 @@ Result<std::size_t> limit_of(const http::Request& req) {
   }
   return static_cast<std::size_t>(v);
 }
-
-CaseParties parties_of(const CaseRecord& c) {
-  return CaseParties{c.applicant, c.receiving_city, c.accepting_city, handover_place(c.delivery)};
-}
-
-}  // namespace
 
 void Delegation::add_query_routes() {
   auto& r = svc_.router();
@@ -66,7 +66,7 @@ void Delegation::add_query_routes() {
     auto who = svc_.authenticate(req);
     if (!who) return http::problem(who.error());
     const auto actor = actor_of(*who);
-    auto limit = limit_of(req);
+    auto limit = page_limit(req);
     if (!limit) return http::problem(limit.error());
     const auto cursor = req.query_param("cursor").value_or("");
     const auto applicant = req.query_param("applicant");
@@ -113,7 +113,7 @@ void Delegation::add_query_routes() {
       return http::problem(Error{Errc::forbidden, "a work queue belongs to staff of a city", "",
                                  "role_required", false});
     }
-    auto limit = limit_of(req);
+    auto limit = page_limit(req);
     if (!limit) return http::problem(limit.error());
     boost::json::array queues;
     for (const auto* place : {"receiving", "accepting"}) {

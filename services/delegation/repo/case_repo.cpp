@@ -50,11 +50,12 @@ if ARGV[8] ~= '' then redis.call('SET', KEYS[4], ARGV[8], 'EX', ARGV[9]) end
 return {1}
 )lua");
 
-// KEYS: agreement, pair index, all, outbox. ARGV: json, revision, id, topic ('' none), key,
-// event, traceparent, open ('1': neither declined nor terminated). Applied only if the
-// revision is newer. The pair index names the pair's open agreement: events of a pair's
-// older agreements (a topic's history, partitions in any order) must not move it away,
-// so an open agreement wins over an ended one and, between equals, the newer id (uuid v7).
+// KEYS: agreement, pair index, all, outbox, the index of each of its two cities. ARGV: json,
+// revision, id, topic ('' none), key, event, traceparent, open ('1': neither declined nor
+// terminated). Applied only if the revision is newer. The pair index names the pair's open
+// agreement: events of a pair's older agreements (a topic's history, partitions in any order) must
+// not move it away, so an open agreement wins over an ended one and, between equals, the newer id
+// (uuid v7).
 const store::Script kPutAgreement(R"lua(
 local cur = redis.call('HGET', KEYS[1], 'revision')
 if cur and tonumber(cur) >= tonumber(ARGV[2]) then return 0 end
@@ -66,6 +67,8 @@ if not pointed[1] or pointed[1] == id or (open == '1' and pointed[2] ~= '1') or
   redis.call('HSET', KEYS[2], 'id', id, 'open', open)
 end
 redis.call('ZADD', KEYS[3], 0, ARGV[3])
+redis.call('ZADD', KEYS[5], 0, ARGV[3])
+redis.call('ZADD', KEYS[6], 0, ARGV[3])
 if ARGV[4] ~= '' then
   local entry = {'topic', ARGV[4], 'key', ARGV[5], 'event', ARGV[6]}
   if ARGV[7] ~= '' then entry[#entry + 1] = 'traceparent'; entry[#entry + 1] = ARGV[7] end
@@ -294,7 +297,8 @@ Result<bool> CaseRepo::put_agreement(const Agreement& a, long long revision,
   args.emplace_back(open(a) ? "1" : "0");
   auto r = kPutAgreement.run(redis_,
                              {key("agr", a.id), pair_key(a.city_a, a.city_b), key("agrs"),
-                              store::Keyspace("delegation").outbox()},
+                              store::Keyspace("delegation").outbox(), key("agrs:city", a.city_a),
+                              key("agrs:city", a.city_b)},
                              args);
   ++reference_generation_;  // after the write: what a cache read before it is outdated
   if (!r) return fail(std::move(r.error()));
@@ -323,17 +327,70 @@ Result<std::optional<std::string>> CaseRepo::agreement_of_pair(const std::string
   return std::optional<std::string>{r->str()};
 }
 
-Result<std::vector<Agreement>> CaseRepo::agreements(std::size_t limit) {
-  auto ids =
-      redis_.command({"ZRANGEBYLEX", key("agrs"), "-", "+", "LIMIT", "0", std::to_string(limit)});
+Result<AgreementPage> CaseRepo::agreements(const std::string& city, const std::string& cursor,
+                                           std::size_t limit) {
+  auto ids = redis_.command({"ZREVRANGEBYLEX", city.empty() ? key("agrs") : key("agrs:city", city),
+                             cursor.empty() ? "+" : "(" + cursor, "-", "LIMIT", "0",
+                             std::to_string(limit + 1)});
   if (!ids) return fail(std::move(ids.error()));
-  std::vector<Agreement> out;
-  for (const auto& id : ids->array()) {
-    auto a = agreement(id.str());
-    if (!a) return fail(std::move(a.error()));
-    if (*a) out.push_back(std::move((*a)->first));
+  const auto& a = ids->array();
+  AgreementPage page;
+  std::vector<store::Command> reads;
+  for (std::size_t i = 0; i < a.size() && i < limit; ++i) {
+    reads.push_back({"HGET", key("agr", a[i].str()), "doc"});
   }
-  return out;
+  if (reads.empty()) return page;
+  auto docs = redis_.pipeline(reads);
+  if (!docs) return fail(std::move(docs.error()));
+  for (const auto& d : *docs) {
+    auto doc = parse_doc(d);
+    if (!doc) return fail(std::move(doc.error()));
+    if (!*doc) continue;
+    auto agreement = agreement_from_json(**doc);
+    if (!agreement) return fail(Error::internal(agreement.error().message));
+    page.agreements.push_back(std::move(*agreement));
+  }
+  if (a.size() > limit) page.next_cursor = a[limit - 1].str();
+  return page;
+}
+
+Result<std::size_t> CaseRepo::index_agreements_by_city() {
+  const auto done = key("agrs:city:indexed");
+  auto marked = redis_.command({"EXISTS", done});
+  if (!marked) return fail(std::move(marked.error()));
+  if (marked->integer() == 1) return std::size_t{0};
+  std::size_t indexed = 0;
+  std::string after = "-";
+  for (;;) {
+    auto ids = redis_.command({"ZRANGEBYLEX", key("agrs"), after, "+", "LIMIT", "0", "500"});
+    if (!ids) return fail(std::move(ids.error()));
+    const auto& a = ids->array();
+    if (a.empty()) break;
+    std::vector<store::Command> reads;
+    for (const auto& id : a) reads.push_back({"HGET", key("agr", id.str()), "doc"});
+    auto docs = redis_.pipeline(reads);
+    if (!docs) return fail(std::move(docs.error()));
+    std::vector<store::Command> adds;
+    for (std::size_t i = 0; i < docs->size(); ++i) {
+      auto doc = parse_doc((*docs)[i]);
+      if (!doc) return fail(std::move(doc.error()));
+      if (!*doc) continue;
+      auto agreement = agreement_from_json(**doc);
+      if (!agreement) return fail(Error::internal(agreement.error().message));
+      for (const auto* city : {&agreement->city_a, &agreement->city_b}) {
+        adds.push_back({"ZADD", key("agrs:city", *city), "0", a[i].str()});
+      }
+      ++indexed;
+    }
+    if (!adds.empty()) {
+      auto added = redis_.pipeline(adds);
+      if (!added) return fail(std::move(added.error()));
+    }
+    after = "(" + a.back().str();
+  }
+  auto mark = redis_.command({"SET", done, "1"});
+  if (!mark) return fail(std::move(mark.error()));
+  return indexed;
 }
 
 Result<void> CaseRepo::put_item(const CatalogItem& item) {

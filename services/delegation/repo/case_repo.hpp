@@ -60,6 +60,11 @@ struct CasePage {
   std::optional<std::string> next_cursor;
 };
 
+struct AgreementPage {
+  std::vector<Agreement> agreements;
+  std::optional<std::string> next_cursor;
+};
+
 struct CatalogItem {
   std::string code;
   int version = 0;
@@ -96,7 +101,12 @@ class CaseRepo {
                              const std::optional<store::OutboxMessage>& event);
   Result<std::optional<std::pair<Agreement, long long>>> agreement(const std::string& id);
   Result<std::optional<std::string>> agreement_of_pair(const std::string& a, const std::string& b);
-  Result<std::vector<Agreement>> agreements(std::size_t limit);
+  // Newest first (ids are uuid v7), of one city or of all ('' city), `limit` after `cursor`.
+  Result<AgreementPage> agreements(const std::string& city, const std::string& cursor,
+                                   std::size_t limit);
+  // Agreements stored before the per-city index existed join it; once per store (a marker
+  // key), so later starts cost one EXISTS. Returns how many were indexed.
+  Result<std::size_t> index_agreements_by_city();
 
   // The catalog as its events told it.
   Result<void> put_item(const CatalogItem& item);

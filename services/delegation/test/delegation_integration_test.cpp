@@ -74,6 +74,21 @@ class DelegationRedisTest : public ::testing::Test {
     return c;
   }
 
+  // A proposed agreement between two cities with a valid body.
+  static Agreement agreement(std::string id, std::string city_a, std::string city_b) {
+    Agreement a;
+    a.id = std::move(id);
+    a.city_a = std::move(city_a);
+    a.city_b = std::move(city_b);
+    AgreementVersion v;
+    v.body.items = {{"PS-0001", Rights::receipt}};
+    v.body.result_delivery = {ResultDelivery::mail};
+    v.body.valid_from = monday_10am();
+    v.body.valid_until = monday_10am() + 24h * 365;
+    a.versions.push_back(v);
+    return a;
+  }
+
   tongban::testing::PrivateRedis server_;
   std::unique_ptr<store::Redis> redis_;
   Calendar calendar_;
@@ -217,6 +232,66 @@ TEST_F(DelegationRedisTest, the_pair_names_its_open_agreement_whatever_order_eve
   const auto next = agreement("0190-d-proposed", AgreementStatus::proposed);
   ASSERT_TRUE(repo.put_agreement(next, 1, std::nullopt));
   EXPECT_EQ(**repo.agreement_of_pair("320100", "320200"), next.id);
+}
+
+TEST_F(DelegationRedisTest, agreements_are_listed_newest_first_in_pages_of_all_or_of_one_city) {
+  CaseRepo repo(*redis_, "list-" + ids::random_hex(3));
+  // Ids are uuid v7 in production: their order is their age.
+  ASSERT_TRUE(repo.put_agreement(agreement("0190-1", "320100", "320200"), 1, std::nullopt));
+  ASSERT_TRUE(repo.put_agreement(agreement("0190-2", "320300", "320400"), 1, std::nullopt));
+  ASSERT_TRUE(repo.put_agreement(agreement("0190-3", "320200", "320500"), 1, std::nullopt));
+  ASSERT_TRUE(repo.put_agreement(agreement("0190-4", "320100", "320500"), 1, std::nullopt));
+  // A newer revision of one changes nothing in the lists.
+  ASSERT_TRUE(repo.put_agreement(agreement("0190-1", "320100", "320200"), 2, std::nullopt));
+  const auto ids_of = [](const AgreementPage& p) {
+    std::vector<std::string> out;
+    for (const auto& a : p.agreements) out.push_back(a.id);
+    return out;
+  };
+  auto page = repo.agreements("", "", 3);
+  ASSERT_TRUE(page) << page.error().message;
+  EXPECT_EQ(ids_of(*page), (std::vector<std::string>{"0190-4", "0190-3", "0190-2"}));
+  ASSERT_EQ(page->next_cursor, "0190-2");
+  page = repo.agreements("", *page->next_cursor, 3);
+  ASSERT_TRUE(page);
+  EXPECT_EQ(ids_of(*page), (std::vector<std::string>{"0190-1"}));
+  EXPECT_FALSE(page->next_cursor);
+  // One city's: as either party, past any number of other cities' agreements.
+  page = repo.agreements("320200", "", 1);
+  ASSERT_TRUE(page);
+  EXPECT_EQ(ids_of(*page), (std::vector<std::string>{"0190-3"}));
+  page = repo.agreements("320200", *page->next_cursor, 1);
+  ASSERT_TRUE(page);
+  EXPECT_EQ(ids_of(*page), (std::vector<std::string>{"0190-1"}));
+  EXPECT_FALSE(page->next_cursor);
+  page = repo.agreements("330100", "", 50);
+  ASSERT_TRUE(page);
+  EXPECT_TRUE(page->agreements.empty());
+  EXPECT_FALSE(page->next_cursor);
+}
+
+TEST_F(DelegationRedisTest, agreements_stored_before_the_city_index_join_it_once) {
+  const std::string node = "old-" + ids::random_hex(3);
+  CaseRepo repo(*redis_, node);
+  ASSERT_TRUE(repo.put_agreement(agreement("0190-old", "320100", "320200"), 1, std::nullopt));
+  // As an earlier version stored it: no per-city index.
+  for (const auto* city : {"320100", "320200"}) {
+    ASSERT_TRUE(redis_->command({"DEL", repo.key("agrs:city", city)}));
+  }
+  ASSERT_TRUE(repo.agreements("320100", "", 50)->agreements.empty());
+  auto n = repo.index_agreements_by_city();
+  ASSERT_TRUE(n) << n.error().message;
+  EXPECT_EQ(*n, 1u);
+  for (const auto* city : {"320100", "320200"}) {
+    auto page = repo.agreements(city, "", 50);
+    ASSERT_TRUE(page);
+    ASSERT_EQ(page->agreements.size(), 1u) << city;
+    EXPECT_EQ(page->agreements[0].id, "0190-old");
+  }
+  // Done once per store: a later start finds the marker and reads nothing.
+  n = repo.index_agreements_by_city();
+  ASSERT_TRUE(n);
+  EXPECT_EQ(*n, 0u);
 }
 
 TEST_F(DelegationRedisTest, the_reference_cache_sees_its_own_writes_at_once_and_others_within_ttl) {

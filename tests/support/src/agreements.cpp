@@ -69,10 +69,18 @@ std::string sign_agreement(const AgreementParties& p, std::string& error) {
   const json::object proposal{{"partner_city", p.city_b}, {"terms", terms}};
   http::Response r;
   for (int attempt = 0; attempt < 180; ++attempt) {
-    auto existing =
-        call(http::Method::get, p.node_url + "/v1/agreements?city=" + p.city_a, p.token_a, nullptr);
-    const auto doc = parse_object(existing.body);
-    if (const auto* all = doc.if_contains("agreements"); all && all->is_array()) {
+    // Every page of the city's agreements (newest first) until next_cursor is null.
+    std::string cursor;
+    do {
+      auto existing = call(http::Method::get,
+                           p.node_url + "/v1/agreements?limit=200&city=" + p.city_a +
+                               (cursor.empty() ? "" : "&cursor=" + cursor),
+                           p.token_a, nullptr);
+      const auto doc = parse_object(existing.body);
+      const auto* next = doc.if_contains("next_cursor");
+      cursor = next && next->is_string() ? std::string(next->get_string()) : "";
+      const auto* all = doc.if_contains("agreements");
+      if (!all || !all->is_array()) break;
       for (const auto& v : all->get_array()) {
         const auto& a = v.as_object();
         const auto status = str(a, "status");
@@ -83,7 +91,7 @@ std::string sign_agreement(const AgreementParties& p, std::string& error) {
         call(http::Method::post, p.node_url + "/v1/agreements/" + str(a, "id") + "/terminate",
              p.token_a, &reason);
       }
-    }
+    } while (!cursor.empty());
     r = call(http::Method::post, p.node_url + "/v1/agreements", p.token_a, &proposal);
     if (r.status == 201) break;
     std::this_thread::sleep_for(std::chrono::seconds(1));

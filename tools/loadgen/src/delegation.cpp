@@ -135,10 +135,11 @@ struct NodeRoute {
 struct Job {
   enum class Kind { login, enrol, agreements, item };
   Kind kind = Kind::login;
-  std::string key;    // login, enrol: the token's key
-  std::string city;   // enrol: the household city
-  std::size_t n = 0;  // enrol: which applicant of the city
-  std::string code;   // item
+  std::string key;     // login, enrol: the token's key
+  std::string city;    // enrol: the household city
+  std::size_t n = 0;   // enrol: which applicant of the city
+  std::string code;    // item
+  std::string cursor;  // agreements: the page after this one ('' the first)
 };
 
 // Tokens are refreshed this long before they expire (identity's are valid 15 minutes).
@@ -168,6 +169,7 @@ class World {
 
   // From the setup, which runs alone before the load; read-only while the load runs.
   std::vector<PairTerms> pairs;
+  std::vector<PairTerms> listed;  // setup: agreements in force read so far, page by page
   std::vector<double> cumulative;
   std::set<std::string, std::less<>> agreed;  // "a-b" with a < b
   std::map<std::string, std::vector<std::string>, std::less<>> materials;
@@ -407,7 +409,8 @@ class SetupStep final : public Step {
       }
       case Job::Kind::agreements: {
         OutRequest r;
-        r.path = "/v1/agreements";
+        r.path = "/v1/agreements?limit=200";
+        if (!j.cursor.empty()) r.path += "&cursor=" + j.cursor;
         r.target = w_->node_of(w_->bootstrap_city).value_or(w_->nodes.front().target);
         r.headers.emplace_back("Authorization",
                                "Bearer " + w_->token(staff_key("clerk", w_->bootstrap_city)));
@@ -440,11 +443,18 @@ class SetupStep final : public Step {
         if (r.status != 201 && r.status != 409) {
           return {Verdict::Kind::fail, "registering applicant " + j.key + ": " + status_message(r)};
         }
-        w_->jobs.push_front(Job{Job::Kind::login, j.key, {}, 0, {}});
+        w_->jobs.push_front(Job{Job::Kind::login, j.key, {}, 0, {}, {}});
         break;
-      case Job::Kind::agreements:
-        if (auto err = plan(r)) return {Verdict::Kind::fail, *err};
+      case Job::Kind::agreements: {
+        auto next = collect(r);
+        if (!next) return {Verdict::Kind::fail, next.error().message};
+        if (!next->empty()) {
+          w_->jobs.push_front(Job{Job::Kind::agreements, {}, {}, 0, {}, *next});
+        } else if (auto err = plan()) {
+          return {Verdict::Kind::fail, *err};
+        }
         break;
+      }
       case Job::Kind::item:
         if (r.status == 200) {
           if (auto doc = body_object(r)) {
@@ -466,15 +476,16 @@ class SetupStep final : public Step {
   }
 
  private:
-  // The agreements in force decide the pairs; then every account and item they need.
-  std::optional<std::string> plan(const InResponse& r) const {
+  // One page of the agreements: those in force join w_->listed. Returns the next page's
+  // cursor, '' after the last.
+  Result<std::string> collect(const InResponse& r) const {
     auto doc = body_object(r);
     const auto* list = doc ? doc->if_contains("agreements") : nullptr;
     if (r.status != 200 || !list || !list->is_array()) {
-      return "listing the agreements: " + status_message(r);
+      return fail(Error::unavailable("listing the agreements: " + status_message(r)));
     }
     const auto& dir = cities::directory();
-    std::vector<PairTerms> found;
+    auto& found = w_->listed;
     for (const auto& v : list->get_array()) {
       if (!v.is_object() || member(v.get_object(), "status") != "ACTIVE") continue;
       const auto& a = v.get_object();
@@ -505,6 +516,14 @@ class SetupStep final : public Step {
       p.weight = dir.flow_weight(p.a, p.b);
       found.push_back(std::move(p));
     }
+    const auto* next = doc->if_contains("next_cursor");
+    return next && next->is_string() ? std::string(next->get_string()) : std::string();
+  }
+
+  // The agreements in force decide the pairs; then every account and item they need.
+  std::optional<std::string> plan() const {
+    const auto& dir = cities::directory();
+    auto found = std::move(w_->listed);
     std::sort(found.begin(), found.end(),
               [](const auto& x, const auto& y) { return x.weight > y.weight; });
     const auto& spec = w_->pairs_spec;
@@ -548,14 +567,14 @@ class SetupStep final : public Step {
       const auto key = staff_key(role, city);
       if (w_->has_account(key)) return;
       w_->add_account(key, "staff", w_->staff_login_of(role, city), w_->staff_password);
-      w_->jobs.push_back(Job{Job::Kind::login, key, city, 0, {}});
+      w_->jobs.push_back(Job{Job::Kind::login, key, city, 0, {}, {}});
     };
     for (const auto& city : cities_needed) {
       for (const char* role : {"clerk", "examiner", "approver"}) staff(role, city);
       for (std::size_t n = 0; n < w_->applicants; ++n) {
         const auto key = applicant_key(city, n);
         w_->add_account(key, "citizen", applicant_id_number(city, n), w_->applicant_password);
-        w_->jobs.push_back(Job{Job::Kind::enrol, key, city, n, {}});
+        w_->jobs.push_back(Job{Job::Kind::enrol, key, city, n, {}, {}});
       }
     }
     if (w_->refused) {  // where no agreement exists: any city's window may be asked
@@ -563,7 +582,7 @@ class SetupStep final : public Step {
         if (w_->node_of(c.code)) staff("clerk", c.code);
       }
     }
-    for (const auto& code : items_needed) w_->jobs.push_back(Job{Job::Kind::item, {}, {}, 0, code});
+    for (const auto& code : items_needed) w_->jobs.push_back(Job{Job::Kind::item, {}, {}, 0, code, {}});
     return std::nullopt;
   }
 
@@ -1156,8 +1175,8 @@ Result<Scenario> build_delegation_scenario(const json::object& doc) {
   // Setup: log in a clerk where the setup starts, read the agreements, then what they need.
   w->add_account(staff_key("clerk", w->bootstrap_city), "staff",
                  w->staff_login_of("clerk", w->bootstrap_city), w->staff_password);
-  w->jobs.push_back(Job{Job::Kind::login, staff_key("clerk", w->bootstrap_city), {}, 0, {}});
-  w->jobs.push_back(Job{Job::Kind::agreements, {}, {}, 0, {}});
+  w->jobs.push_back(Job{Job::Kind::login, staff_key("clerk", w->bootstrap_city), {}, 0, {}, {}});
+  w->jobs.push_back(Job{Job::Kind::agreements, {}, {}, 0, {}, {}});
   s.setup = std::make_unique<Operation>();
   s.setup->name = "setup";
   s.setup->steps.push_back(std::make_unique<SetupStep>(w));

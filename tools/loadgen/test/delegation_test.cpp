@@ -102,9 +102,13 @@ class FakePlatform {
 
   std::pair<int, std::string> node(const OutRequest& r, const json::value& body, std::size_t n) {
     const auto who = caller(r);
-    if (r.path == "/v1/agreements") {
+    if (r.path.starts_with("/v1/agreements?")) {
+      // One agreement a page: the setup must follow next_cursor (here: the next index).
+      const auto at = r.path.find("cursor=");
+      const std::size_t first = at == std::string::npos ? 0 : std::stoul(r.path.substr(at + 7));
       json::array out;
-      for (const auto& a : agreements) {
+      for (std::size_t i = first; i < agreements.size() && i < first + 1; ++i) {
+        const auto& a = agreements[i];
         json::object items;
         for (const auto& [code, rights] : a.items) items[code] = {{"rights", rights}};
         out.push_back(json::object{
@@ -115,7 +119,10 @@ class FakePlatform {
                              {"status", "ACTIVE"},
                              {"body", {{"items", items}, {"result_delivery", {"mail"}}}}}}}});
       }
-      return {200, json::serialize(json::object{{"agreements", out}})};
+      ++calls["agreements page"];
+      const json::value next =
+          first + 1 < agreements.size() ? json::value(std::to_string(first + 1)) : nullptr;
+      return {200, json::serialize(json::object{{"agreements", out}, {"next_cursor", next}})};
     }
     if (r.path == "/v1/cases" && r.method == "POST") {
       ++calls["submit"];
@@ -316,14 +323,16 @@ TEST(Delegation, pre_examination_happens_only_where_the_agreement_delegates_it) 
 TEST(Delegation, setup_reads_the_agreements_and_logs_in_the_staff_and_applicants_they_need) {
   Harness h;
   h.platform.nodes = {{"320100"}, {"320200"}};
-  h.platform.agreements = {{"320100", "320200", {{"PS-0001", "RECEIPT"}, {"PS-0002", "RECEIPT"}}},
-                           {"320100", "320300", {{"PS-0001", "RECEIPT"}}}};  // not asked for
+  // The pair asked for is on the second page of the listing.
+  h.platform.agreements = {{"320100", "320300", {{"PS-0001", "RECEIPT"}}},  // not asked for
+                           {"320100", "320200", {{"PS-0001", "RECEIPT"}, {"PS-0002", "RECEIPT"}}}};
   const auto s = load(kTwoNodes);
   ASSERT_TRUE(h.run_setup(s));
   // Clerk, examiner, approver of both cities; two applicants each, registered then logged in.
   EXPECT_EQ(h.platform.calls["login"], 6 + 4);
   EXPECT_EQ(h.platform.calls["register"], 4);
   EXPECT_EQ(h.platform.calls["catalog item"], 2);
+  EXPECT_EQ(h.platform.calls["agreements page"], 2);  // followed next_cursor
 }
 
 TEST(Delegation, setup_fails_with_a_hint_when_the_pair_has_no_agreement) {
