@@ -119,10 +119,11 @@ void Datahub::add_consumers() {
   // A case's places are set at submission and never change, and only an approval issues an
   // e-licence: the other seven steps of a life cycle pass without a round trip. Both writes
   // are idempotent (the places' HSET, one licence per case), so no dedupe either.
-  cases.concerns = [](const bus::Envelope& e) {
-    return e.type == "tongban.delegation.case_submitted.v1" ||
-           e.type == "tongban.delegation.case_approved.v1" ||
-           !e.type.starts_with("tongban.delegation.case_");
+  // Judged on the raw bytes, before anything is decoded.
+  cases.passes_by = [](const bus::EnvelopeHead& h) {
+    return h.type.starts_with("tongban.delegation.case_") &&
+           h.type != "tongban.delegation.case_submitted.v1" &&
+           h.type != "tongban.delegation.case_approved.v1";
   };
   cases.dedupe = false;
   svc_.consume(cases, [this](const bus::Envelope& e, const bus::IncomingMessage&) {

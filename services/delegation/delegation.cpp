@@ -208,6 +208,12 @@ void Delegation::add_consumers() {
   bus::ConsumerOptions cases;
   cases.group_id = group + ".cases";
   cases.topics = {std::string(kCasesTopic)};
+  // What can be told from the raw bytes is (most of what comes back is this node's own
+  // events); the cities need the decoded event.
+  cases.passes_by = [source = event_source(options_.node)](const bus::EnvelopeHead& h) {
+    return !h.type.starts_with("tongban.delegation.case_") ||
+           (h.source == source && h.type != "tongban.delegation.case_forwarded.v1");
+  };
   cases.concerns = [this](const bus::Envelope& e) { return concerns(e); };
   // Applying a case event twice changes nothing: the copy's version decides (handover and
   // newer writes), so the group needs no dedupe round trips.

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <atomic>
 #include <condition_variable>
+#include <cstdint>
 #include <mutex>
 #include <thread>
 
@@ -203,6 +204,15 @@ class KafkaConsumerRunner final : public ConsumerRunner {
   // is stored only on the two ways out that leave nothing behind: handled, or safely in
   // the DLQ.
   void handle(const rd_kafka_message_t* m) {
+    // An event the group passes by is judged on the raw bytes: nothing copied or decoded.
+    if (options_.passes_by && m->payload != nullptr) {
+      const auto head = peek_head({static_cast<const char*>(m->payload), m->len});
+      if (head && options_.passes_by(*head)) {
+        processed_.fetch_add(1);
+        store_offset(rd_kafka_topic_name(m->rkt), m->partition, m->offset);
+        return;
+      }
+    }
     const IncomingMessage in = to_incoming(m);
     const auto started = SteadyClock::now();
     auto env = decode(in.value);
@@ -335,17 +345,20 @@ class KafkaConsumerRunner final : public ConsumerRunner {
   }
 
   void store_offset(const IncomingMessage& in) {
+    store_offset(in.topic.c_str(), in.partition, in.offset);
+  }
+  void store_offset(const char* topic, std::int32_t partition, std::int64_t offset) {
     PartitionListPtr list(rd_kafka_topic_partition_list_new(1));
-    rd_kafka_topic_partition_list_add(list.get(), in.topic.c_str(), in.partition)->offset =
-        in.offset + 1;  // the next offset to read, as Kafka commits it
+    rd_kafka_topic_partition_list_add(list.get(), topic, partition)->offset =
+        offset + 1;  // the next offset to read, as Kafka commits it
     auto err = rd_kafka_offsets_store(rk_.get(), list.get());
     if (err == RD_KAFKA_RESP_ERR_NO_ERROR) err = list->elems[0].err;
     if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
       // Typically the partition was revoked meanwhile: its new owner reads it again.
       log::warn("offset not stored", {{"component", "bus"},
-                                      {"topic", in.topic},
-                                      {"partition", in.partition},
-                                      {"offset", in.offset},
+                                      {"topic", topic},
+                                      {"partition", partition},
+                                      {"offset", offset},
                                       {"error", err_text(err)}});
     }
   }

@@ -1,5 +1,6 @@
 #include "tongban/bus/envelope.hpp"
 
+#include <boost/json/basic_parser_impl.hpp>
 #include <boost/json/object.hpp>
 #include <boost/json/serialize.hpp>
 #include <boost/url/parse.hpp>
@@ -107,6 +108,87 @@ std::string encode(const Envelope& e) {
   attribute("datacontenttype", kContentType);
   out.append(",\"data\":").append(boost::json::serialize(e.data)).append("}");
   return out;
+}
+
+namespace {
+
+// basic_parser's handler for peek_head: records the top-level source and type (the first
+// of each) and stops the parse, by failing it, once it has both.
+struct HeadHandler {
+  static constexpr std::size_t max_object_size = std::size_t(-1);
+  static constexpr std::size_t max_array_size = std::size_t(-1);
+  static constexpr std::size_t max_key_size = std::size_t(-1);
+  static constexpr std::size_t max_string_size = std::size_t(-1);
+  using ec_t = boost::system::error_code;
+  using sv = boost::json::string_view;
+
+  int depth = 0;
+  std::string key, text;
+  std::optional<std::string>* wanted = nullptr;  // what the current top-level value fills
+  std::optional<std::string> source, type;
+
+  bool nested(int step) {
+    depth += step;
+    wanted = nullptr;
+    return true;
+  }
+  bool on_document_begin(ec_t&) { return true; }
+  bool on_document_end(ec_t&) { return true; }
+  bool on_object_begin(ec_t&) { return nested(1); }
+  bool on_object_end(std::size_t, ec_t&) { return nested(-1); }
+  bool on_array_begin(ec_t&) { return nested(1); }
+  bool on_array_end(std::size_t, ec_t&) { return nested(-1); }
+  bool on_key_part(sv s, std::size_t, ec_t&) {
+    if (depth == 1) key.append(s.data(), s.size());
+    return true;
+  }
+  bool on_key(sv s, std::size_t, ec_t&) {
+    if (depth != 1) return true;
+    key.append(s.data(), s.size());
+    wanted = key == "source" && !source ? &source : key == "type" && !type ? &type : nullptr;
+    key.clear();
+    text.clear();
+    return true;
+  }
+  bool on_string_part(sv s, std::size_t, ec_t&) {
+    if (depth == 1 && wanted) text.append(s.data(), s.size());
+    return true;
+  }
+  bool on_string(sv s, std::size_t, ec_t& ec) {
+    if (depth != 1 || !wanted) return true;
+    text.append(s.data(), s.size());
+    *wanted = std::move(text);
+    wanted = nullptr;
+    if (source && type) {
+      ec = boost::system::errc::make_error_code(boost::system::errc::operation_canceled);
+      return false;
+    }
+    return true;
+  }
+  bool scalar() {  // "type": 5 is no type
+    wanted = nullptr;
+    return true;
+  }
+  bool on_number_part(sv, ec_t&) { return true; }
+  bool on_int64(std::int64_t, sv, ec_t&) { return scalar(); }
+  bool on_uint64(std::uint64_t, sv, ec_t&) { return scalar(); }
+  bool on_double(double, sv, ec_t&) { return scalar(); }
+  bool on_bool(bool, ec_t&) { return scalar(); }
+  bool on_null(ec_t&) { return scalar(); }
+  bool on_comment_part(sv, ec_t&) { return true; }
+  bool on_comment(sv, ec_t&) { return true; }
+};
+
+}  // namespace
+
+std::optional<EnvelopeHead> peek_head(std::string_view text) {
+  if (text.empty() || text.front() != '{') return std::nullopt;
+  boost::json::basic_parser<HeadHandler> parser{boost::json::parse_options{}};
+  boost::system::error_code ec;
+  parser.write_some(false, text.data(), text.size(), ec);
+  auto& h = parser.handler();
+  if (!h.source || !h.type) return std::nullopt;
+  return EnvelopeHead{std::move(*h.source), std::move(*h.type)};
 }
 
 Result<Envelope> decode(std::string_view text) {

@@ -514,6 +514,40 @@ TEST_F(BusIntegration, events_that_do_not_concern_the_consumer_skip_the_handler_
   EXPECT_EQ(first.load(), 9);
 }
 
+TEST_F(BusIntegration, events_passed_by_on_their_raw_head_are_committed_without_being_decoded) {
+  const auto topic = new_topic("passes_by", 1);
+  // Its head (source, type) comes first and says "pass by"; what follows is no JSON at all,
+  // so a consumer that decoded it would dead-letter it.
+  publish_raw(topic, "k", R"({"source":"/tongban/mine","type":"tongban.bustest.echo.v1",#)");
+  publish(topic, "k", {{"n", 1}});
+  // Unreadable head: decoded, and dead-lettered as before.
+  publish_raw(topic, "k", "not json");
+  publish(topic, "k", {{"n", 2}});
+  const auto group = new_group();
+  std::mutex mutex;
+  std::vector<std::int64_t> handled;
+  auto o = options(topic, group);
+  o.passes_by = [](const EnvelopeHead& h) {
+    return h.source == "/tongban/mine" && h.type == "tongban.bustest.echo.v1";
+  };
+  auto r = runner(o, [&](const Envelope& env, const IncomingMessage&) {
+    std::lock_guard lock(mutex);
+    handled.push_back(env.data.at("n").to_number<std::int64_t>());
+    return Result<void>{};
+  });
+  ASSERT_TRUE(r);
+  ASSERT_TRUE(eventually([&] { return r->processed() == 3 && r->dead_lettered() == 1; }));
+  r->stop();
+  {
+    std::lock_guard lock(mutex);
+    EXPECT_EQ(handled, (std::vector<std::int64_t>{1, 2}));
+  }
+  const auto dead = dead_letters(topic, 1);
+  ASSERT_EQ(dead.size(), 1u);
+  EXPECT_EQ(dead[0].value, "not json");
+  EXPECT_EQ(committed(group, topic, 0), 4);  // the one passed by is committed with the rest
+}
+
 TEST_F(BusIntegration, lag_counts_what_the_group_has_not_taken_and_drops_to_zero) {
   const auto topic = new_topic("lag", 1);
   for (int n = 1; n <= 20; ++n) publish(topic, "k", {{"n", n}});

@@ -150,6 +150,41 @@ INSTANTIATE_TEST_SUITE_P(
         Broken{"string_data", set("data", "{}"), "data", "type"}),
     [](const auto& p) { return std::string(p.param.name); });
 
+TEST(EnvelopeHead, is_read_off_an_encoded_event) {
+  const auto e = Envelope::make("/tongban/delegation/node-a", "tongban.delegation.case_received.v1",
+                                "case-1", boost::json::object{{"type", "not this one"}});
+  const auto head = peek_head(encode(e));
+  ASSERT_TRUE(head);
+  EXPECT_EQ(head->source, "/tongban/delegation/node-a");
+  EXPECT_EQ(head->type, "tongban.delegation.case_received.v1");
+}
+
+TEST(EnvelopeHead, reads_the_top_level_in_any_order_past_nested_lookalikes) {
+  const auto head =
+      peek_head(R"({"data": {"type": "inner", "source": "inner", "list": [{"type": 1}]},)"
+                R"( "typ": "x", "type": "t\u0031", "id": 5, "source": "/s"})");
+  ASSERT_TRUE(head);
+  EXPECT_EQ(head->type, "t1");  // escapes are read
+  EXPECT_EQ(head->source, "/s");
+}
+
+TEST(EnvelopeHead, stops_once_it_has_both) {
+  // What follows the head is not even JSON: never read.
+  const auto head = peek_head(R"({"source": "/s", "type": "t", "data": {)");
+  ASSERT_TRUE(head);
+  EXPECT_EQ(head->type, "t");
+}
+
+TEST(EnvelopeHead, is_absent_when_either_attribute_is_not_a_top_level_string) {
+  for (const auto* text :
+       {"", "not json", "[]", R"({"source": "/s"})", R"({"type": "t"})",
+        R"({"source": "/s", "type": 5})", R"({"source": "/s", "type": null})",
+        R"({"source": "/s", "type": ["t"]})", R"({"data": {"source": "/s", "type": "t"}})",
+        R"({"source": "/s", "type": "t)"}) {
+    EXPECT_FALSE(peek_head(text)) << text;
+  }
+}
+
 TEST(EventMessage, keys_by_subject_and_carries_the_traceparent_header) {
   const auto e = sample();
   const auto trace = TraceContext::start();

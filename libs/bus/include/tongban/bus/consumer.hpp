@@ -52,6 +52,10 @@ struct ConsumerOptions {
   // envelope alone. Such an event is done at once, without the dedupe store's two round trips
   // (a service's own events coming back were most of what its consumer read).
   std::function<bool(const Envelope&)> concerns;
+  // Optional, and cheaper: true for an event to pass by, judged from its source and type
+  // read off the raw message (peek_head) before anything is copied or decoded. A message
+  // whose head cannot be read goes on to be decoded (and dead-lettered if it is no envelope).
+  std::function<bool(const EnvelopeHead&)> passes_by;
   // For service::Service::consume: false when the handler is idempotent by itself (a version
   // compare-and-set), which saves the dedupe store's two round trips per event.
   bool dedupe = true;

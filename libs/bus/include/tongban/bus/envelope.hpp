@@ -32,6 +32,17 @@ std::string encode(const Envelope& e);
 // Validates every required attribute; errors name the attribute.
 Result<Envelope> decode(std::string_view json);
 
+// The attributes a consumer can judge an event by before decoding it.
+struct EnvelopeHead {
+  std::string source;
+  std::string type;
+};
+// Reads `source` and `type` from the top level of an encoded envelope, without building a
+// document and stopping once it has both (encode() writes them within the first ~120
+// bytes; any order is read). nullopt when the text is not a JSON object having both as
+// strings: the caller decodes it in full, which names what is wrong.
+std::optional<EnvelopeHead> peek_head(std::string_view json);
+
 // The W3C trace context travels next to the event, in this Kafka header (SPEC §2).
 inline constexpr std::string_view kTraceparentHeader = "traceparent";
 
