@@ -50,14 +50,19 @@ bool same_data(const boost::json::value& a, const boost::json::value& b) {
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const std::string_view text(reinterpret_cast<const char*>(data), size);
+  (void)tongban::bus::peek_head(text);  // any bytes: no crash, no read past the end
   auto decoded = tongban::bus::decode(text);
   if (!decoded) {
     if (decoded.error().field.empty() || decoded.error().rule.empty()) std::abort();
     return 0;
   }
   const auto& e = *decoded;
-  auto again = tongban::bus::decode(tongban::bus::encode(e));
+  const auto encoded = tongban::bus::encode(e);
+  auto again = tongban::bus::decode(encoded);
   if (!again) std::abort();
+  // What consumers judge before decoding agrees with what decoding reads.
+  const auto head = tongban::bus::peek_head(encoded);
+  if (!head || head->source != e.source || head->type != e.type) std::abort();
   if (again->id != e.id || again->source != e.source || again->type != e.type ||
       again->subject != e.subject || again->time != e.time || !same_data(again->data, e.data)) {
     std::abort();

@@ -39,7 +39,8 @@ struct EnvelopeHead {
 };
 // Reads `source` and `type` from the top level of an encoded envelope, without building a
 // document and stopping once it has both (encode() writes them within the first ~120
-// bytes; any order is read). nullopt when the text is not a JSON object having both as
+// bytes; any order is read; of a key given twice, the first, where decode() keeps the last:
+// encode() writes each once). nullopt when the text is not a JSON object having both as
 // strings: the caller decodes it in full, which names what is wrong.
 std::optional<EnvelopeHead> peek_head(std::string_view json);
 
