@@ -9,6 +9,7 @@
 
 #include "tongban/core/ids.hpp"
 #include "tongban/core/json.hpp"
+#include "tongban/core/json_sax.hpp"
 
 namespace tongban::bus {
 namespace {
@@ -114,14 +115,7 @@ namespace {
 
 // basic_parser's handler for peek_head: records the top-level source and type (the first
 // of each) and stops the parse, by failing it, once it has both.
-struct HeadHandler {
-  static constexpr std::size_t max_object_size = std::size_t(-1);
-  static constexpr std::size_t max_array_size = std::size_t(-1);
-  static constexpr std::size_t max_key_size = std::size_t(-1);
-  static constexpr std::size_t max_string_size = std::size_t(-1);
-  using ec_t = boost::system::error_code;
-  using sv = boost::json::string_view;
-
+struct HeadHandler : json::SaxDefaults {
   int depth = 0;
   std::string key, text;
   std::optional<std::string>* wanted = nullptr;  // what the current top-level value fills
@@ -132,8 +126,6 @@ struct HeadHandler {
     wanted = nullptr;
     return true;
   }
-  bool on_document_begin(ec_t&) { return true; }
-  bool on_document_end(ec_t&) { return true; }
   bool on_object_begin(ec_t&) { return nested(1); }
   bool on_object_end(std::size_t, ec_t&) { return nested(-1); }
   bool on_array_begin(ec_t&) { return nested(1); }
@@ -169,14 +161,11 @@ struct HeadHandler {
     wanted = nullptr;
     return true;
   }
-  bool on_number_part(sv, ec_t&) { return true; }
   bool on_int64(std::int64_t, sv, ec_t&) { return scalar(); }
   bool on_uint64(std::uint64_t, sv, ec_t&) { return scalar(); }
   bool on_double(double, sv, ec_t&) { return scalar(); }
   bool on_bool(bool, ec_t&) { return scalar(); }
   bool on_null(ec_t&) { return scalar(); }
-  bool on_comment_part(sv, ec_t&) { return true; }
-  bool on_comment(sv, ec_t&) { return true; }
 };
 
 }  // namespace

@@ -7,6 +7,7 @@
 
 #include "domain/utf8.hpp"
 #include "tongban/core/json.hpp"
+#include "tongban/core/json_sax.hpp"
 
 namespace tongban::catalog {
 namespace {
@@ -172,20 +173,11 @@ std::string index_field(std::string_view path, std::string_view key, std::size_t
 
 // Finds the first key repeated within one object. Boost.JSON keeps the last of duplicate
 // keys silently; validate.py refuses them, so the loader must too.
-struct DuplicateKeyHandler {
-  static constexpr std::size_t max_object_size = std::size_t(-1);
-  static constexpr std::size_t max_array_size = std::size_t(-1);
-  static constexpr std::size_t max_key_size = std::size_t(-1);
-  static constexpr std::size_t max_string_size = std::size_t(-1);
-  using ec_t = boost::system::error_code;
-  using sv = boost::json::string_view;
-
+struct DuplicateKeyHandler : json::SaxDefaults {
   std::vector<std::set<std::string>> objects;
   std::string key;
   std::optional<std::string> duplicate;
 
-  bool on_document_begin(ec_t&) { return true; }
-  bool on_document_end(ec_t&) { return true; }
   bool on_object_begin(ec_t&) {
     objects.emplace_back();
     return true;
@@ -194,8 +186,6 @@ struct DuplicateKeyHandler {
     objects.pop_back();
     return true;
   }
-  bool on_array_begin(ec_t&) { return true; }
-  bool on_array_end(std::size_t, ec_t&) { return true; }
   bool on_key_part(sv s, std::size_t, ec_t&) {
     key.append(s.data(), s.size());
     return true;
@@ -210,16 +200,6 @@ struct DuplicateKeyHandler {
     key.clear();
     return true;
   }
-  bool on_string_part(sv, std::size_t, ec_t&) { return true; }
-  bool on_string(sv, std::size_t, ec_t&) { return true; }
-  bool on_number_part(sv, ec_t&) { return true; }
-  bool on_int64(std::int64_t, sv, ec_t&) { return true; }
-  bool on_uint64(std::uint64_t, sv, ec_t&) { return true; }
-  bool on_double(double, sv, ec_t&) { return true; }
-  bool on_bool(bool, ec_t&) { return true; }
-  bool on_null(ec_t&) { return true; }
-  bool on_comment_part(sv, ec_t&) { return true; }
-  bool on_comment(sv, ec_t&) { return true; }
 };
 
 // The first duplicate key of `text`, if any (syntax errors are left to json::parse).
