@@ -171,7 +171,7 @@ struct HeadHandler : json::SaxDefaults {
 }  // namespace
 
 std::optional<EnvelopeHead> peek_head(std::string_view text) {
-  if (text.empty() || text.front() != '{') return std::nullopt;
+  if (text.empty()) return std::nullopt;
   boost::json::basic_parser<HeadHandler> parser{boost::json::parse_options{}};
   boost::system::error_code ec;
   parser.write_some(false, text.data(), text.size(), ec);

@@ -168,6 +168,12 @@ TEST(EnvelopeHead, reads_the_top_level_in_any_order_past_nested_lookalikes) {
   EXPECT_EQ(head->source, "/s");
 }
 
+TEST(EnvelopeHead, reads_past_leading_whitespace_as_decode_does) {
+  const auto head = peek_head(" \n\t{\"source\": \"/s\", \"type\": \"t\"}");
+  ASSERT_TRUE(head);
+  EXPECT_EQ(head->source, "/s");
+}
+
 TEST(EnvelopeHead, stops_once_it_has_both) {
   // What follows the head is not even JSON: never read.
   const auto head = peek_head(R"({"source": "/s", "type": "t", "data": {)");
