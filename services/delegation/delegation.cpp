@@ -208,8 +208,8 @@ void Delegation::add_consumers() {
   bus::ConsumerOptions cases;
   cases.group_id = group + ".cases";
   cases.topics = {std::string(kCasesTopic)};
-  // What can be told from the raw bytes is (most of what comes back is this node's own
-  // events); the cities need the decoded event.
+  // Judged on the raw bytes where source and type tell (most of what a node reads is its
+  // own events coming back); the cities need the decoded event (concerns).
   cases.passes_by = [source = event_source(options_.node)](const bus::EnvelopeHead& h) {
     return !h.type.starts_with("tongban.delegation.case_") ||
            (h.source == source && h.type != "tongban.delegation.case_forwarded.v1");
