@@ -582,7 +582,8 @@ class SetupStep final : public Step {
         if (w_->node_of(c.code)) staff("clerk", c.code);
       }
     }
-    for (const auto& code : items_needed) w_->jobs.push_back(Job{Job::Kind::item, {}, {}, 0, code, {}});
+    for (const auto& code : items_needed)
+      w_->jobs.push_back(Job{Job::Kind::item, {}, {}, 0, code, {}});
     return std::nullopt;
   }
 

@@ -3,8 +3,8 @@
 // and thresholds; and the registry of scenario kinds that turn a document into one.
 #pragma once
 
-#include <boost/json/object.hpp>
 #include <algorithm>
+#include <boost/json/object.hpp>
 #include <cstdint>
 #include <functional>
 #include <map>
