@@ -236,30 +236,46 @@ Result<std::optional<StoredResponse>> CaseRepo::stored_response(const std::strin
                      std::string((**doc).at("body").as_string())}};
 }
 
-Result<CasePage> CaseRepo::page(const std::string& index, const std::string& cursor,
-                                std::size_t limit) {
+Result<CaseRepo::IdPage> CaseRepo::newest(const std::string& index, const std::string& cursor,
+                                          std::size_t limit) {
   auto ids = redis_.command({"ZREVRANGEBYLEX", index, cursor.empty() ? "+" : "(" + cursor, "-",
                              "LIMIT", "0", std::to_string(limit + 1)});
   if (!ids) return fail(std::move(ids.error()));
-  CasePage page;
+  IdPage page;
   const auto& a = ids->array();
-  store::Command mget{"HMGET"};
-  std::vector<std::string> wanted;
-  for (std::size_t i = 0; i < a.size() && i < limit; ++i) wanted.push_back(a[i].str());
-  std::vector<store::Command> cmds;
-  for (const auto& id : wanted) cmds.push_back({"HGET", key("case", id), "doc"});
-  if (!cmds.empty()) {
-    auto docs = redis_.pipeline(cmds);
-    if (!docs) return fail(std::move(docs.error()));
-    for (const auto& d : *docs) {
-      auto doc = parse_doc(d);
-      if (!doc) return fail(std::move(doc.error()));
-      if (!*doc) continue;
-      auto c = case_from_json(**doc);
-      if (c) page.cases.push_back(std::move(*c));
-    }
+  for (std::size_t i = 0; i < a.size() && i < limit; ++i) page.ids.push_back(a[i].str());
+  if (a.size() > limit && !page.ids.empty()) page.next_cursor = page.ids.back();
+  return page;
+}
+
+Result<std::vector<boost::json::object>> CaseRepo::docs(std::string_view kind,
+                                                        const std::vector<std::string>& ids) {
+  std::vector<boost::json::object> out;
+  if (ids.empty()) return out;
+  std::vector<store::Command> reads;
+  for (const auto& id : ids) reads.push_back({"HGET", key(kind, id), "doc"});
+  auto replies = redis_.pipeline(reads);
+  if (!replies) return fail(std::move(replies.error()));
+  for (const auto& r : *replies) {
+    auto doc = parse_doc(r);
+    if (!doc) return fail(std::move(doc.error()));
+    if (*doc) out.push_back(std::move(**doc));
   }
-  if (a.size() > limit && !wanted.empty()) page.next_cursor = wanted.back();
+  return out;
+}
+
+Result<CasePage> CaseRepo::page(const std::string& index, const std::string& cursor,
+                                std::size_t limit) {
+  auto ids = newest(index, cursor, limit);
+  if (!ids) return fail(std::move(ids.error()));
+  auto found = docs("case", ids->ids);
+  if (!found) return fail(std::move(found.error()));
+  CasePage page;
+  for (const auto& doc : *found) {
+    auto c = case_from_json(doc);
+    if (c) page.cases.push_back(std::move(*c));
+  }
+  page.next_cursor = std::move(ids->next_cursor);
   return page;
 }
 
@@ -329,28 +345,17 @@ Result<std::optional<std::string>> CaseRepo::agreement_of_pair(const std::string
 
 Result<AgreementPage> CaseRepo::agreements(const std::string& city, const std::string& cursor,
                                            std::size_t limit) {
-  auto ids = redis_.command({"ZREVRANGEBYLEX", city.empty() ? key("agrs") : key("agrs:city", city),
-                             cursor.empty() ? "+" : "(" + cursor, "-", "LIMIT", "0",
-                             std::to_string(limit + 1)});
+  auto ids = newest(city.empty() ? key("agrs") : key("agrs:city", city), cursor, limit);
   if (!ids) return fail(std::move(ids.error()));
-  const auto& a = ids->array();
+  auto found = docs("agr", ids->ids);
+  if (!found) return fail(std::move(found.error()));
   AgreementPage page;
-  std::vector<store::Command> reads;
-  for (std::size_t i = 0; i < a.size() && i < limit; ++i) {
-    reads.push_back({"HGET", key("agr", a[i].str()), "doc"});
-  }
-  if (reads.empty()) return page;
-  auto docs = redis_.pipeline(reads);
-  if (!docs) return fail(std::move(docs.error()));
-  for (const auto& d : *docs) {
-    auto doc = parse_doc(d);
-    if (!doc) return fail(std::move(doc.error()));
-    if (!*doc) continue;
-    auto agreement = agreement_from_json(**doc);
+  for (const auto& doc : *found) {
+    auto agreement = agreement_from_json(doc);
     if (!agreement) return fail(Error::internal(agreement.error().message));
     page.agreements.push_back(std::move(*agreement));
   }
-  if (a.size() > limit) page.next_cursor = a[limit - 1].str();
+  page.next_cursor = std::move(ids->next_cursor);
   return page;
 }
 
@@ -364,21 +369,17 @@ Result<std::size_t> CaseRepo::index_agreements_by_city() {
   for (;;) {
     auto ids = redis_.command({"ZRANGEBYLEX", key("agrs"), after, "+", "LIMIT", "0", "500"});
     if (!ids) return fail(std::move(ids.error()));
-    const auto& a = ids->array();
-    if (a.empty()) break;
-    std::vector<store::Command> reads;
-    for (const auto& id : a) reads.push_back({"HGET", key("agr", id.str()), "doc"});
-    auto docs = redis_.pipeline(reads);
-    if (!docs) return fail(std::move(docs.error()));
+    std::vector<std::string> page;
+    for (const auto& id : ids->array()) page.push_back(id.str());
+    if (page.empty()) break;
+    auto found = docs("agr", page);
+    if (!found) return fail(std::move(found.error()));
     std::vector<store::Command> adds;
-    for (std::size_t i = 0; i < docs->size(); ++i) {
-      auto doc = parse_doc((*docs)[i]);
-      if (!doc) return fail(std::move(doc.error()));
-      if (!*doc) continue;
-      auto agreement = agreement_from_json(**doc);
+    for (const auto& doc : *found) {
+      auto agreement = agreement_from_json(doc);
       if (!agreement) return fail(Error::internal(agreement.error().message));
       for (const auto* city : {&agreement->city_a, &agreement->city_b}) {
-        adds.push_back({"ZADD", key("agrs:city", *city), "0", a[i].str()});
+        adds.push_back({"ZADD", key("agrs:city", *city), "0", agreement->id});
       }
       ++indexed;
     }
@@ -386,7 +387,7 @@ Result<std::size_t> CaseRepo::index_agreements_by_city() {
       auto added = redis_.pipeline(adds);
       if (!added) return fail(std::move(added.error()));
     }
-    after = "(" + a.back().str();
+    after = "(" + page.back();
   }
   auto mark = redis_.command({"SET", done, "1"});
   if (!mark) return fail(std::move(mark.error()));

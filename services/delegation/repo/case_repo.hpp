@@ -124,6 +124,16 @@ class CaseRepo {
   std::uint64_t reference_generation() const { return reference_generation_.load(); }
 
  private:
+  // Ids of a lexicographic index, newest (largest uuid v7) first, `limit` after `cursor`.
+  struct IdPage {
+    std::vector<std::string> ids;
+    std::optional<std::string> next_cursor;
+  };
+  Result<IdPage> newest(const std::string& index, const std::string& cursor, std::size_t limit);
+  // The stored documents of these records (`kind`: case, agr) in one pipeline; absent ones
+  // are left out.
+  Result<std::vector<boost::json::object>> docs(std::string_view kind,
+                                                const std::vector<std::string>& ids);
   Result<CasePage> page(const std::string& index, const std::string& cursor, std::size_t limit);
   std::vector<std::string> index_keys(const CaseRecord& c) const;
   std::string pair_key(const std::string& a, const std::string& b) const;  // either order
