@@ -4,12 +4,15 @@
 // close). Invariants: no crash or sanitizer report in the server; it keeps accepting; every
 // answer is an HTTP/1.1 status line; no 5xx (the handlers here cannot fail).
 #include <netinet/in.h>
+#include <poll.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstddef>
 #include <cstdint>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <memory>
@@ -61,7 +64,26 @@ int connect_loopback(std::uint16_t port) {
   addr.sin_family = AF_INET;
   addr.sin_port = htons(port);
   addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) std::abort();
+  // libFuzzer's timeout timer sends SIGALRM without SA_RESTART, and a socket call with a
+  // timeout is never restarted anyway: EINTR is the harness's signal, not the server's
+  // failure. An interrupted connect goes on in the kernel; wait for it to finish.
+  int err = 0;
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+    err = errno;
+    if (err == EINTR) {
+      pollfd p{fd, POLLOUT, 0};
+      int ready = 0;
+      while ((ready = ::poll(&p, 1, 5000)) < 0 && errno == EINTR) {
+      }
+      socklen_t len = sizeof err;
+      err = ready == 1 ? 0 : ETIMEDOUT;
+      if (ready == 1) ::getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len);
+    }
+  }
+  if (err != 0) {
+    std::fprintf(stderr, "connect to the server failed: %s\n", std::strerror(err));
+    std::abort();
+  }
   return fd;
 }
 
@@ -101,6 +123,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   std::size_t sent = 0;
   while (sent < size) {
     const auto n = ::send(fd, data + sent, size - sent, MSG_NOSIGNAL);
+    if (n < 0 && errno == EINTR) continue;
     if (n <= 0) break;  // the server answered early (413/431/400) and closed
     sent += static_cast<std::size_t>(n);
   }
@@ -109,6 +132,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   char buf[4096];
   for (;;) {
     const auto n = ::recv(fd, buf, sizeof buf, 0);
+    if (n < 0 && errno == EINTR) continue;
     if (n <= 0) break;
     answer.append(buf, static_cast<std::size_t>(n));
   }
