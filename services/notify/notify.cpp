@@ -209,27 +209,29 @@ Result<void> Notify::on_case_event(const bus::Envelope& e) {
   if (!ev) return fail(std::move(ev.error()));  // not retryable: the DLQ
   if (!*ev) return {};
   const auto& c = **ev;
-  auto prefs = repo_.preferences(c.applicant);
-  if (!prefs) return fail(std::move(prefs.error()));
-  auto item = repo_.item_names(c.item_code);
-  if (!item) return fail(std::move(item.error()));
-  const auto deliveries =
-      plan_deliveries(c, prefs->value_or(Preferences{}), options_.staff,
-                      ChannelsConfigured{smtp_ != nullptr, webhook_ != nullptr}, templates_, *item);
-  const auto now = now_ms();
+  if (!may_deliver(c.kind, options_.staff, channels())) return {};
+  auto context = repo_.event_context(c.applicant, c.item_code);
+  if (!context) return fail(std::move(context.error()));
+  const auto deliveries = plan_deliveries(c, context->preferences.value_or(Preferences{}),
+                                          options_.staff, channels(), templates_, context->item);
+  if (deliveries.empty()) return {};
   // Stored before this handler returns, so before the offset commits: an acknowledged
-  // event's deliveries survive any crash. enqueue is idempotent per delivery id.
-  for (const auto& d : deliveries) {
-    auto stored = repo_.enqueue(d, now);
-    if (!stored) return fail(std::move(stored.error()));
-    if (*stored) {
-      queued_
-          ->Add({{"channel", std::string(to_string(d.channel))},
-                 {"audience", std::string(to_string(d.audience))}})
-          .Increment();
-    }
+  // event's deliveries survive any crash. enqueue is idempotent per delivery id, so the
+  // retry of a partly stored event stores the rest.
+  auto stored = repo_.enqueue(deliveries, now_ms());
+  if (!stored) return fail(std::move(stored.error()));
+  for (std::size_t i = 0; i < deliveries.size(); ++i) {
+    if (!(*stored)[i]) continue;
+    queued_
+        ->Add({{"channel", std::string(to_string(deliveries[i].channel))},
+               {"audience", std::string(to_string(deliveries[i].audience))}})
+        .Increment();
   }
   return {};
+}
+
+ChannelsConfigured Notify::channels() const {
+  return ChannelsConfigured{smtp_ != nullptr, webhook_ != nullptr};
 }
 
 Result<void> Notify::on_catalog_event(const bus::Envelope& e) {
@@ -262,6 +264,12 @@ void Notify::add_consumers() {
   // A delivery's id is its event × channel × recipient and enqueueing one is idempotent:
   // an event applied twice queues nothing new, so the group skips the dedupe round trips.
   cases.dedupe = false;
+  // Read off the raw head: events no delivery can come of here (other types, and steps
+  // whose audience no configured channel reaches) are not decoded at all.
+  cases.passes_by = [this](const bus::EnvelopeHead& h) {
+    const auto kind = case_event_kind(h.type);
+    return !kind || !may_deliver(*kind, options_.staff, channels());
+  };
   svc_.consume(cases, [this](const bus::Envelope& e, const bus::IncomingMessage&) {
     return on_case_event(e);
   });

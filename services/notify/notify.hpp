@@ -56,6 +56,7 @@ class Notify {
  private:
   Result<void> on_case_event(const bus::Envelope& e);
   Result<void> on_catalog_event(const bus::Envelope& e);
+  ChannelsConfigured channels() const;
   // One pass over the due deliveries; how many were attempted.
   std::size_t dispatch_once(const std::stop_token& stop);
   void dispatch_loop(const std::stop_token& stop);

@@ -66,6 +66,21 @@ Result<Reply> Script::run(Redis& redis, const std::vector<std::string>& keys,
   return run_on(redis, *this, keys, args);
 }
 
+Result<std::vector<Reply>> Script::run_all(Redis& redis, const std::vector<Call>& calls) const {
+  std::vector<Command> commands;
+  commands.reserve(calls.size());
+  for (const auto& c : calls) commands.push_back(evalsha_command(c.keys, c.args));
+  auto replies = commands.empty() ? Result<std::vector<Reply>>{} : redis.pipeline(commands);
+  if (!replies) return replies;
+  for (std::size_t i = 0; i < replies->size(); ++i) {
+    if (!is_noscript((*replies)[i])) continue;
+    auto again = redis.command(eval_command(calls[i].keys, calls[i].args));
+    if (!again) return fail(std::move(again.error()));
+    (*replies)[i] = std::move(*again);
+  }
+  return replies;
+}
+
 Result<Reply> Script::run(RedisSession& session, const std::vector<std::string>& keys,
                           const std::vector<std::string>& args) const {
   return run_on(session, *this, keys, args);

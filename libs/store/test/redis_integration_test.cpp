@@ -356,6 +356,30 @@ TEST(RedisFaults, a_script_runs_again_after_the_server_lost_its_script_cache) {
   EXPECT_EQ(redis->command({"SCRIPT", "EXISTS", kCas.sha()})->array().at(0).integer(), 1);
 }
 
+TEST(RedisFaults, runs_in_one_round_trip_run_again_by_source_after_the_script_cache_was_lost) {
+  LocalRedisServer server;
+  ASSERT_TRUE(server.start());
+  auto redis = connect_or_die(server.options());
+  redis->command({"SET", "a", "x"});
+  redis->command({"SET", "b", "x"});
+  ASSERT_TRUE(redis->command({"SCRIPT", "FLUSH"})->is_status("OK"));
+  // Every EVALSHA of the pipeline meets NOSCRIPT; each is sent again, by source, in order.
+  auto r =
+      kCas.run_all(*redis, {{{"a"}, {"x", "y"}}, {{"b"}, {"other", "y"}}, {{"a"}, {"y", "z"}}});
+  ASSERT_TRUE(r.has_value()) << r.error().message;
+  ASSERT_EQ(r->size(), 3u);
+  EXPECT_EQ((*r)[0].integer(), 1);
+  EXPECT_EQ((*r)[1].integer(), 0);  // b was not "other"
+  EXPECT_EQ((*r)[2].integer(), 1);  // ran after the first: a was "y" by then
+  EXPECT_EQ(redis->command({"GET", "a"})->str(), "z");
+  EXPECT_EQ(redis->command({"GET", "b"})->str(), "x");
+  // Cached again: the next runs are EVALSHA hits.
+  auto hit = kCas.run_all(*redis, {{{"b"}, {"x", "w"}}});
+  ASSERT_TRUE(hit.has_value());
+  EXPECT_EQ((*hit)[0].integer(), 1);
+  EXPECT_TRUE(kCas.run_all(*redis, {}).has_value());
+}
+
 TEST(RedisFaults, a_session_refuses_when_the_server_is_down) {
   LocalRedisServer server;
   RedisOptions options = server.options();

@@ -36,20 +36,26 @@ std::optional<Language> parse_language(std::string_view s) {
   return std::nullopt;
 }
 
-Result<std::optional<CaseEvent>> read_case_event(std::string_view event_id, std::string_view type,
-                                                 const boost::json::value& data) {
-  static constexpr std::string_view kPrefix = "tongban.delegation.case_";
+std::optional<std::string_view> case_event_kind(std::string_view type) {
+  static constexpr std::string_view kPrefix = "tongban.delegation.";
   static constexpr std::string_view kSuffix = ".v1";
   if (!type.starts_with(kPrefix) || !type.ends_with(kSuffix)) return std::nullopt;
+  const auto kind = type.substr(kPrefix.size(), type.size() - kPrefix.size() - kSuffix.size());
+  if (!kind.starts_with("case_")) return std::nullopt;
+  return kind;
+}
+
+Result<std::optional<CaseEvent>> read_case_event(std::string_view event_id, std::string_view type,
+                                                 const boost::json::value& data) {
+  const auto kind = case_event_kind(type);
+  if (!kind) return std::nullopt;
   if (!data.is_object()) {
     return fail(Error::invalid("data", "type", "a case event's data must be an object"));
   }
   const auto& o = data.get_object();
   CaseEvent e;
   e.event_id = std::string(event_id);
-  e.kind = std::string(
-      type.substr(std::string_view("tongban.delegation.").size(),
-                  type.size() - std::string_view("tongban.delegation.").size() - kSuffix.size()));
+  e.kind = std::string(*kind);
   // What every case event carries (CaseTransition's required members).
   for (auto [key, out] :
        {std::pair{"case_id", &e.case_id}, std::pair{"applicant", &e.applicant},

@@ -44,6 +44,9 @@ struct CaseEvent {
 inline constexpr std::string_view kCasesTopic = "tongban.delegation.cases.v1";
 inline constexpr std::string_view kCatalogTopic = "tongban.catalog.items.v1";
 
+// "tongban.delegation.case_forwarded.v1" -> "case_forwarded"; nullopt for any other type.
+std::optional<std::string_view> case_event_kind(std::string_view type);
+
 // The case event in an envelope of type `type`, or nullopt for an event notify does not
 // read (another topic's, or not a case transition). A case event without the members
 // every case event carries is an invalid_argument error (non-retryable: the DLQ).

@@ -19,18 +19,20 @@ constexpr std::array<std::string_view, 11> kApplicantKinds = {
     "case_approved",  "case_denied",   "case_result_dispatched",
     "case_completed", "case_withdrawn"};
 
+bool applicant_hears(std::string_view kind) {
+  return std::find(kApplicantKinds.begin(), kApplicantKinds.end(), kind) != kApplicantKinds.end();
+}
+
+bool staff_hear(std::string_view kind) {
+  return kind == "case_forwarded" || kind == "case_overdue";
+}
+
 // The steps a place's staff hear of, and which place: a forwarded case arrives at the
 // accepting place; an overdue stage is the business of the place holding it.
 std::optional<std::string> staff_city(const CaseEvent& e) {
+  if (!staff_hear(e.kind)) return std::nullopt;
   if (e.kind == "case_forwarded") return e.accepting_city;
-  if (e.kind == "case_overdue") {
-    return e.stage == "forward" ? e.receiving_city : e.accepting_city;
-  }
-  return std::nullopt;
-}
-
-bool applicant_hears(std::string_view kind) {
-  return std::find(kApplicantKinds.begin(), kApplicantKinds.end(), kind) != kApplicantKinds.end();
+  return e.stage == "forward" ? e.receiving_city : e.accepting_city;
 }
 
 std::string city_name(const std::string& code, Language l) {
@@ -130,6 +132,11 @@ Values values_of(const CaseEvent& e, Language l, const ItemNames& item) {
                 {"result_title", e.result_title},
                 {"applicant", e.applicant},
                 {"event", e.kind}};
+}
+
+bool may_deliver(std::string_view kind, const StaffDirectory& staff, ChannelsConfigured channels) {
+  if (applicant_hears(kind) && (channels.email || channels.webhook)) return true;
+  return staff_hear(kind) && channels.email && !staff.mailboxes.empty();
 }
 
 std::vector<Delivery> plan_deliveries(const CaseEvent& e, const Preferences& prefs,

@@ -6,6 +6,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "domain/model.hpp"
@@ -37,6 +38,11 @@ struct ItemNames {
 
 // Every template the routing can ask for, in both languages: what Templates::load checks.
 std::vector<TemplateKey> required_templates();
+
+// False when no event of this kind ("case_forwarded") can make a delivery here, whoever
+// the applicant and whatever their preferences: no channel its audience is reached on is
+// configured. Such events are passed by unread (a platform without channels reads none).
+bool may_deliver(std::string_view kind, const StaffDirectory& staff, ChannelsConfigured channels);
 
 // The deliveries one case event makes, rendered. `prefs` are the applicant's (defaults when
 // they never set any). Pure: the same event always gives the same ids.

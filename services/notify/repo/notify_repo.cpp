@@ -173,14 +173,43 @@ boost::json::object to_json(const Stored& s) {
 
 NotifyRepo::NotifyRepo(store::Redis& redis) : redis_(redis), ks_("notify") {}
 
+namespace {
+
+// kEnqueue's ARGV for a delivery: its id, the time, then the hash's fields and values.
+std::vector<std::string> enqueue_args(const Delivery& d, const std::string& now) {
+  return {d.id,         now,
+          "id",         d.id,
+          "event_id",   d.event_id,
+          "event",      d.event_kind,
+          "case_id",    d.case_id,
+          "channel",    std::string(to_string(d.channel)),
+          "audience",   std::string(to_string(d.audience)),
+          "recipient",  d.recipient,
+          "address",    d.address,
+          "language",   std::string(to_string(d.language)),
+          "subject",    d.subject,
+          "body",       d.body,
+          "status",     "pending",
+          "attempts",   "0",
+          "created_at", now,
+          "next_at",    now};
+}
+
+// The reply to GET tb:notify:prefs:<subject>.
+Result<std::optional<Preferences>> preferences_from(const store::Reply& r) {
+  if (r.is_nil()) return std::optional<Preferences>{};
+  if (!r.is_string()) return fail(script_error(r));
+  auto p = preferences_from_json(r.str());
+  if (!p) return fail(std::move(p.error()));
+  return std::optional<Preferences>(std::move(*p));
+}
+
+}  // namespace
+
 Result<std::optional<Preferences>> NotifyRepo::preferences(const std::string& subject) {
   auto r = redis_.command({"GET", ks_.key("prefs", subject)});
   if (!r) return fail(std::move(r.error()));
-  if (r->is_nil()) return std::optional<Preferences>{};
-  if (!r->is_string()) return fail(script_error(*r));
-  auto p = preferences_from_json(r->str());
-  if (!p) return fail(std::move(p.error()));
-  return std::optional<Preferences>(std::move(*p));
+  return preferences_from(*r);
 }
 
 Result<void> NotifyRepo::save_preferences(const std::string& subject, const Preferences& p) {
@@ -190,15 +219,20 @@ Result<void> NotifyRepo::save_preferences(const std::string& subject, const Pref
   return {};
 }
 
-Result<ItemNames> NotifyRepo::item_names(const std::string& code) {
-  auto r = redis_.command({"HMGET", ks_.key("item", code), "zh", "en"});
+Result<NotifyRepo::EventContext> NotifyRepo::event_context(const std::string& applicant,
+                                                           const std::string& item_code) {
+  auto r = redis_.pipeline(
+      {{"GET", ks_.key("prefs", applicant)}, {"HMGET", ks_.key("item", item_code), "zh", "en"}});
   if (!r) return fail(std::move(r.error()));
-  ItemNames n;
-  if (r->is_array() && r->array().size() == 2) {
-    n.zh = r->array()[0].str();
-    n.en = r->array()[1].str();
+  EventContext c;
+  auto prefs = preferences_from((*r)[0]);
+  if (!prefs) return fail(std::move(prefs.error()));
+  c.preferences = std::move(*prefs);
+  if (const auto& names = (*r)[1]; names.is_array() && names.array().size() == 2) {
+    c.item.zh = names.array()[0].str();
+    c.item.en = names.array()[1].str();
   }
-  return n;
+  return c;
 }
 
 Result<void> NotifyRepo::save_item(const std::string& code, std::int64_t version,
@@ -209,30 +243,23 @@ Result<void> NotifyRepo::save_item(const std::string& code, std::int64_t version
   return {};
 }
 
-Result<bool> NotifyRepo::enqueue(const Delivery& d, std::int64_t now_ms) {
-  std::vector<std::string> keys{ks_.key("d", d.id), ks_.key("due")};
-  if (d.audience == Audience::applicant) keys.push_back(ks_.key("inbox", d.recipient));
+Result<std::vector<bool>> NotifyRepo::enqueue(const std::vector<Delivery>& deliveries,
+                                              std::int64_t now_ms) {
   const auto now = std::to_string(now_ms);
-  std::vector<std::string> args{d.id,         now,
-                                "id",         d.id,
-                                "event_id",   d.event_id,
-                                "event",      d.event_kind,
-                                "case_id",    d.case_id,
-                                "channel",    std::string(to_string(d.channel)),
-                                "audience",   std::string(to_string(d.audience)),
-                                "recipient",  d.recipient,
-                                "address",    d.address,
-                                "language",   std::string(to_string(d.language)),
-                                "subject",    d.subject,
-                                "body",       d.body,
-                                "status",     "pending",
-                                "attempts",   "0",
-                                "created_at", now,
-                                "next_at",    now};
-  auto r = kEnqueue.run(redis_, keys, args);
-  if (!r) return fail(std::move(r.error()));
-  if (r->is_error()) return fail(script_error(*r));
-  return r->integer() == 1;
+  std::vector<store::Script::Call> calls;
+  for (const auto& d : deliveries) {
+    store::Script::Call c{{ks_.key("d", d.id), ks_.key("due")}, enqueue_args(d, now)};
+    if (d.audience == Audience::applicant) c.keys.push_back(ks_.key("inbox", d.recipient));
+    calls.push_back(std::move(c));
+  }
+  auto replies = kEnqueue.run_all(redis_, calls);
+  if (!replies) return fail(std::move(replies.error()));
+  std::vector<bool> stored;
+  for (const auto& r : *replies) {
+    if (r.is_error()) return fail(script_error(r));
+    stored.push_back(r.integer() == 1);
+  }
+  return stored;
 }
 
 Result<std::vector<std::string>> NotifyRepo::due(std::int64_t now_ms, std::size_t limit) {

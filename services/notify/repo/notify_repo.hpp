@@ -54,14 +54,22 @@ class NotifyRepo {
   Result<std::optional<Preferences>> preferences(const std::string& subject);
   Result<void> save_preferences(const std::string& subject, const Preferences& p);
 
-  Result<ItemNames> item_names(const std::string& code);
+  // What rendering a case event's deliveries needs, read in one round trip: the applicant's
+  // preferences (nullopt: never set) and the item's names.
+  struct EventContext {
+    std::optional<Preferences> preferences;
+    ItemNames item;
+  };
+  Result<EventContext> event_context(const std::string& applicant, const std::string& item_code);
   // Keeps the names of the newest version seen.
   Result<void> save_item(const std::string& code, std::int64_t version, const std::string& zh,
                          const std::string& en);
 
-  // Stores a new pending delivery, due now, in the applicant's inbox when it is theirs.
-  // False when a delivery with this id exists already (a redelivered event): nothing changes.
-  Result<bool> enqueue(const Delivery& d, std::int64_t now_ms);
+  // Stores each new pending delivery, due now, in the applicant's inbox when it is theirs,
+  // all in one round trip. Per delivery, false when one with its id exists already (a
+  // redelivered event): nothing changes for it. An error leaves some stored, some not;
+  // enqueueing them all again is safe.
+  Result<std::vector<bool>> enqueue(const std::vector<Delivery>& deliveries, std::int64_t now_ms);
 
   // Ids of pending deliveries due at `now_ms`, oldest first.
   Result<std::vector<std::string>> due(std::int64_t now_ms, std::size_t limit);

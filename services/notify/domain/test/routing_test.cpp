@@ -139,6 +139,46 @@ TEST(Routing, events_notify_does_not_tell_anyone_make_no_delivery) {
   }
 }
 
+// may_deliver lets notify pass events by unread, so it must never be false for an event
+// that would have made a delivery: checked against plan_deliveries for every step, every
+// combination of channels, with and without staff mailboxes, the applicant opted in on both.
+TEST(Routing, an_event_passed_by_as_undeliverable_would_indeed_have_made_no_delivery) {
+  const StaffDirectory none;
+  for (const char* kind : {"case_submitted", "case_received", "case_supplement_requested",
+                           "case_pre_examined", "case_forwarded", "case_accepted", "case_rejected",
+                           "case_approved", "case_denied", "case_result_dispatched",
+                           "case_completed", "case_withdrawn", "case_rated", "case_overdue"}) {
+    for (const auto& mailboxes : {staff(), none}) {
+      for (const ChannelsConfigured channels :
+           {ChannelsConfigured{false, false}, ChannelsConfigured{true, false},
+            ChannelsConfigured{false, true}, kBoth}) {
+        auto e = event(kind);
+        e.stage = "accept";
+        const bool may = may_deliver(kind, mailboxes, channels);
+        const auto planned =
+            plan_deliveries(e, prefs(true, true), mailboxes, channels, shipped(), {});
+        EXPECT_EQ(may, !planned.empty())
+            << kind << " email=" << channels.email << " webhook=" << channels.webhook
+            << " mailboxes=" << mailboxes.mailboxes.size();
+      }
+    }
+  }
+  EXPECT_FALSE(may_deliver("case_pre_examined", staff(), kBoth));
+  EXPECT_FALSE(may_deliver("case_forwarded", none, ChannelsConfigured{false, false}));
+  EXPECT_TRUE(may_deliver("case_overdue", staff(), ChannelsConfigured{true, false}));
+  EXPECT_FALSE(may_deliver("case_overdue", staff(), ChannelsConfigured{false, true}));
+}
+
+TEST(Routing, the_step_is_read_off_the_event_type) {
+  EXPECT_EQ(case_event_kind("tongban.delegation.case_forwarded.v1"), "case_forwarded");
+  EXPECT_EQ(case_event_kind("tongban.delegation.case_overdue.v1"), "case_overdue");
+  for (const char* other :
+       {"tongban.catalog.item_published.v1", "tongban.delegation.agreement_signed.v1",
+        "tongban.delegation.case_forwarded.v2", "tongban.delegation..v1", "case_forwarded"}) {
+    EXPECT_FALSE(case_event_kind(other)) << other;
+  }
+}
+
 TEST(Routing, a_redelivered_event_maps_to_the_same_delivery_ids_and_each_channel_to_its_own) {
   auto a =
       plan_deliveries(event("case_received"), prefs(true, true), staff(), kBoth, shipped(), {});

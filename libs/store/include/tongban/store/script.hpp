@@ -24,6 +24,14 @@ class Script {
                     const std::vector<std::string>& args) const;
   Result<Reply> run(RedisSession& session, const std::vector<std::string>& keys,
                     const std::vector<std::string>& args) const;
+  // Several runs in one round trip (a pipeline of EVALSHA); a run the server had no script
+  // for is sent again by source. One reply per run, in order; each run is atomic on its own,
+  // the runs together are not (a transport error may come after some of them ran).
+  struct Call {
+    std::vector<std::string> keys;
+    std::vector<std::string> args;
+  };
+  Result<std::vector<Reply>> run_all(Redis& redis, const std::vector<Call>& calls) const;
   // SCRIPT LOAD, e.g. at start-up so the first run is already an EVALSHA hit.
   Result<void> load(Redis& redis) const;
 
