@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <boost/json/array.hpp>
 #include <boost/json/serialize.hpp>
+#include <span>
 
 #include "delegation.hpp"
 #include "domain/submission.hpp"
@@ -203,10 +204,10 @@ http::Response Delegation::submit(http::Request& req, const auth::Principal& who
                 {{"item", *item_code}, {"status", held ? held->status : 0}});
     }
   }
-  std::vector<Agreement> agreements;
   auto pair = reference_.agreement_of_pair(receiving_city, applicant.registration_city);
   if (!pair) return http::problem(pair.error());
-  if (*pair) agreements.push_back(std::move(**pair));
+  std::span<const Agreement> agreements;
+  if (*pair) agreements = {pair->get(), 1};
   const auto now = clock_.now();
   auto admitted = check_submission(sr, agreements, now);
   if (!admitted && admitted.error().rule == "materials_missing" &&

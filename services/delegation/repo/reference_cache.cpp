@@ -35,8 +35,13 @@ Result<T> ReferenceCache::get(std::map<std::string, Entry<T>>& entries, const st
   return loaded;
 }
 
-Result<std::optional<CatalogItem>> ReferenceCache::item(const std::string& code) {
-  return get(items_, code, [&] { return repo_.item(code); });
+Result<std::shared_ptr<const CatalogItem>> ReferenceCache::item(const std::string& code) {
+  return get(items_, code, [&]() -> Result<std::shared_ptr<const CatalogItem>> {
+    auto found = repo_.item(code);
+    if (!found) return fail(std::move(found.error()));
+    if (!*found) return nullptr;
+    return std::make_shared<const CatalogItem>(std::move(**found));
+  });
 }
 
 Result<std::optional<int>> ReferenceCache::implementation(const std::string& code,
@@ -44,18 +49,18 @@ Result<std::optional<int>> ReferenceCache::implementation(const std::string& cod
   return get(implementations_, code + "|" + city, [&] { return repo_.implementation(code, city); });
 }
 
-Result<std::optional<Agreement>> ReferenceCache::agreement_of_pair(const std::string& a,
-                                                                   const std::string& b) {
+Result<std::shared_ptr<const Agreement>> ReferenceCache::agreement_of_pair(const std::string& a,
+                                                                           const std::string& b) {
   const auto& lo = a < b ? a : b;
   const auto& hi = a < b ? b : a;
-  return get(agreements_, lo + "|" + hi, [&]() -> Result<std::optional<Agreement>> {
+  return get(agreements_, lo + "|" + hi, [&]() -> Result<std::shared_ptr<const Agreement>> {
     auto id = repo_.agreement_of_pair(lo, hi);
     if (!id) return fail(std::move(id.error()));
-    if (!*id) return std::optional<Agreement>{};
+    if (!*id) return nullptr;
     auto found = repo_.agreement(**id);
     if (!found) return fail(std::move(found.error()));
-    if (!*found) return std::optional<Agreement>{};
-    return std::optional<Agreement>{std::move((*found)->first)};
+    if (!*found) return nullptr;
+    return std::make_shared<const Agreement>(std::move((*found)->first));
   });
 }
 

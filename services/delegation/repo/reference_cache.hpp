@@ -7,6 +7,7 @@
 
 #include <chrono>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -21,11 +22,14 @@ class ReferenceCache {
   // ttl 0: every read goes to Redis.
   ReferenceCache(CaseRepo& repo, std::chrono::milliseconds ttl);
 
-  Result<std::optional<CatalogItem>> item(const std::string& code);
+  // Shared, never copied: a submission reads them and an agreement is its versions with their
+  // rule maps (copying one per submission was a tenth of delegation's allocations). null: none.
+  Result<std::shared_ptr<const CatalogItem>> item(const std::string& code);
   // The accepting city's promised limit in working days, when it published one.
   Result<std::optional<int>> implementation(const std::string& code, const std::string& city);
   // The pair's open agreement (else the last one it had), either order of the cities.
-  Result<std::optional<Agreement>> agreement_of_pair(const std::string& a, const std::string& b);
+  Result<std::shared_ptr<const Agreement>> agreement_of_pair(const std::string& a,
+                                                             const std::string& b);
 
  private:
   template <class T>
@@ -40,9 +44,9 @@ class ReferenceCache {
   CaseRepo& repo_;
   std::chrono::milliseconds ttl_;
   std::mutex mu_;
-  std::map<std::string, Entry<std::optional<CatalogItem>>> items_;
+  std::map<std::string, Entry<std::shared_ptr<const CatalogItem>>> items_;
   std::map<std::string, Entry<std::optional<int>>> implementations_;
-  std::map<std::string, Entry<std::optional<Agreement>>> agreements_;
+  std::map<std::string, Entry<std::shared_ptr<const Agreement>>> agreements_;
 };
 
 }  // namespace tongban::delegation
