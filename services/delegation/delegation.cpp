@@ -185,7 +185,7 @@ Delegation::Delegation(service::Service& svc, DelegationOptions options, const C
     : svc_(svc),
       options_(std::move(options)),
       clock_(clock),
-      repo_(svc.redis(), options_.node),
+      repo_(svc.redis(), options_.node, options_.idempotency_ttl),
       reference_(repo_, options_.reference_ttl),
       sweep_(repo_, options_.calendar, clock_),
       peers_(http::ClientOptions{options_.peer_timeout, options_.peer_timeout}) {}

@@ -85,8 +85,6 @@ redis.call('HSET', KEYS[1], 'version', ARGV[1], 'doc', ARGV[2])
 return 1
 )lua");
 
-constexpr int kIdempotencyTtlSeconds = 24 * 3600;
-
 long long ms(Clock::time_point t) {
   return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
 }
@@ -115,8 +113,11 @@ const char* mode_name(WriteMode m) {
 
 }  // namespace
 
-CaseRepo::CaseRepo(store::Redis& redis, std::string node)
-    : redis_(redis), node_(std::move(node)), prefix_(store::Keyspace("delegation").key(node_)) {}
+CaseRepo::CaseRepo(store::Redis& redis, std::string node, std::chrono::seconds idempotency_ttl)
+    : redis_(redis),
+      node_(std::move(node)),
+      idempotency_ttl_(idempotency_ttl),
+      prefix_(store::Keyspace("delegation").key(node_)) {}
 
 std::string CaseRepo::key(std::string_view a) const { return prefix_ + ":" + std::string(a); }
 std::string CaseRepo::key(std::string_view a, std::string_view b) const {
@@ -162,7 +163,7 @@ Result<WriteResult> CaseRepo::write(const CaseWrite& w) {
       std::to_string(rm.size()),
       std::to_string(add.size()),
       w.idempotency_key.empty() ? "" : boost::json::serialize(response),
-      std::to_string(kIdempotencyTtlSeconds),
+      std::to_string(idempotency_ttl_.count()),
       w.deadline ? c.id + "|" + w.deadline->first : "",
       w.deadline ? std::to_string(ms(w.deadline->second)) : "0",
       c.id};

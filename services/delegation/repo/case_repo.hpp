@@ -6,6 +6,7 @@
 
 #include <atomic>
 #include <boost/json/object.hpp>
+#include <chrono>
 #include <optional>
 #include <string>
 #include <vector>
@@ -76,7 +77,9 @@ struct CatalogItem {
 
 class CaseRepo {
  public:
-  CaseRepo(store::Redis& redis, std::string node);
+  // `idempotency_ttl`: how long a keyed command's answer is kept for replay.
+  CaseRepo(store::Redis& redis, std::string node,
+           std::chrono::seconds idempotency_ttl = std::chrono::hours(24));
 
   const std::string& node() const { return node_; }
 
@@ -140,6 +143,7 @@ class CaseRepo {
 
   store::Redis& redis_;
   std::string node_;
+  std::chrono::seconds idempotency_ttl_;
   std::atomic<std::uint64_t> reference_generation_{0};
   std::string prefix_;
 };

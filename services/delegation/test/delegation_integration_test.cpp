@@ -193,6 +193,38 @@ TEST_F(DelegationRedisTest, a_repeated_command_with_its_key_replays_the_first_an
   EXPECT_EQ(again->replay.body, R"({"state":"PRE_EXAMINED"})");
 }
 
+TEST_F(DelegationRedisTest, a_keyed_answer_is_kept_for_the_configured_time_only) {
+  ManualClock clock(monday_10am());
+  CaseRepo short_memory(*redis_, repo_->node(), std::chrono::seconds(90));
+  auto c = received_case(clock.now());
+  auto next = c;
+  next.version = c.version + 1;
+  next.state = CaseState::pre_examined;
+  CaseWrite w;
+  w.mode = WriteMode::cas;
+  w.expected_version = c.version;
+  w.record = next;
+  w.previous = c;
+  w.idempotency_key = "clerk:key-ttl";
+  w.response = StoredResponse{200, R"({"state":"PRE_EXAMINED"})"};
+  ASSERT_EQ(short_memory.write(w)->outcome, WriteOutcome::written);
+  const auto key = "tb:delegation:" + repo_->node() + ":idem:clerk:key-ttl";
+  auto ttl = redis_->command({"TTL", key});
+  ASSERT_TRUE(ttl && ttl->is_integer()) << key;
+  EXPECT_GT(ttl->integer(), 80);
+  EXPECT_LE(ttl->integer(), 90);
+  // The default repo keeps it a day.
+  w.idempotency_key = "clerk:key-day";
+  w.expected_version = next.version;
+  w.previous = next;
+  w.record.version = next.version + 1;
+  w.record.state = CaseState::forwarded;
+  ASSERT_EQ(repo_->write(w)->outcome, WriteOutcome::written);
+  ttl = redis_->command({"TTL", "tb:delegation:" + repo_->node() + ":idem:clerk:key-day"});
+  ASSERT_TRUE(ttl && ttl->is_integer());
+  EXPECT_GT(ttl->integer(), 86000);
+}
+
 TEST_F(DelegationRedisTest, the_pair_names_its_open_agreement_whatever_order_events_arrive_in) {
   // A topic's history holds a pair's earlier agreements: an ended one and an old proposal
   // never countersigned. Whatever order their events arrive in, the pair names the open
