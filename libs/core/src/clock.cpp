@@ -1,8 +1,8 @@
 #include "tongban/core/clock.hpp"
 
 #include <chrono>
-#include <cstdio>
 #include <ctime>
+#include <string>
 
 namespace tongban {
 namespace {
@@ -11,6 +11,17 @@ class SystemClock final : public Clock {
  public:
   time_point now() const override { return std::chrono::system_clock::now(); }
 };
+
+// The `n` decimal digits at `pos` of `s` (the caller checked the length), else false.
+bool digits_at(std::string_view s, std::size_t pos, int n, int& out) {
+  out = 0;
+  for (int i = 0; i < n; ++i) {
+    const char c = s[pos + i];
+    if (c < '0' || c > '9') return false;
+    out = out * 10 + (c - '0');
+  }
+  return true;
+}
 
 }  // namespace
 
@@ -52,13 +63,15 @@ std::string to_rfc3339(Clock::time_point t) {
   return std::string(buf, p);
 }
 
-bool parse_rfc3339(std::string_view text, Clock::time_point& out) {
-  // YYYY-MM-DDTHH:MM:SS[.fraction](Z|+HH:MM|-HH:MM)
-  std::string s(text);
-  int y, mo, d, h, mi, sec, consumed = 0;
-  if (std::sscanf(s.c_str(), "%4d-%2d-%2d%*1[Tt ]%2d:%2d:%2d%n", &y, &mo, &d, &h, &mi, &sec,
-                  &consumed) != 6 ||
-      consumed != 19) {
+bool parse_rfc3339(std::string_view s, Clock::time_point& out) {
+  // YYYY-MM-DDTHH:MM:SS[.fraction](Z|+HH:MM|-HH:MM), every field its exact digits: read by
+  // position (every event's time and every stored case goes through here; sscanf's %d
+  // also let a sign or a space stand in a field).
+  int y, mo, d, h, mi, sec;
+  if (s.size() < 20 || !digits_at(s, 0, 4, y) || s[4] != '-' || !digits_at(s, 5, 2, mo) ||
+      s[7] != '-' || !digits_at(s, 8, 2, d) || (s[10] != 'T' && s[10] != 't' && s[10] != ' ') ||
+      !digits_at(s, 11, 2, h) || s[13] != ':' || !digits_at(s, 14, 2, mi) || s[16] != ':' ||
+      !digits_at(s, 17, 2, sec)) {
     return false;
   }
   if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 60) return false;
@@ -80,7 +93,9 @@ bool parse_rfc3339(std::string_view text, Clock::time_point& out) {
     ++pos;
   } else if (pos + 6 == s.size() && (s[pos] == '+' || s[pos] == '-') && s[pos + 3] == ':') {
     int oh = 0, om = 0;
-    if (std::sscanf(s.c_str() + pos + 1, "%2d:%2d", &oh, &om) != 2) return false;
+    if (!digits_at(s, pos + 1, 2, oh) || !digits_at(s, pos + 4, 2, om) || oh > 23 || om > 59) {
+      return false;
+    }
     offset_secs = (oh * 3600L + om * 60L) * (s[pos] == '+' ? 1 : -1);
     pos += 6;
   } else {

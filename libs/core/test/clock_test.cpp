@@ -28,6 +28,22 @@ TEST(Rfc3339, rejects_garbage_and_impossible_dates) {
   EXPECT_FALSE(parse_rfc3339("2026-11-26T25:01:58Z", t));
 }
 
+TEST(Rfc3339, every_field_is_its_exact_digits) {
+  Clock::time_point t;
+  ASSERT_TRUE(parse_rfc3339("2026-11-26 16:01:58Z", t));  // RFC 3339 allows the space
+  ASSERT_TRUE(parse_rfc3339("2026-11-26t16:01:58.5-05:30", t));
+  EXPECT_EQ(to_rfc3339(t), "2026-11-26T21:31:58.500Z");
+  for (const char* bad :
+       {"+202-11-26T16:01:58Z", " 2026-11-26T16:01:58Z", "2026-+1-26T16:01:58Z",
+        "2026-11- 6T16:01:58Z", "2026-11-26T-1:01:58Z", "2026-11-26T16:01:5 Z",
+        "2026-11-26X16:01:58Z", "2026/11/26T16:01:58Z", "2026-11-26T16:01:58+8:00",
+        "2026-11-26T16:01:58+08:0a", "2026-11-26T16:01:58+24:00", "2026-11-26T16:01:58+08:60",
+        "2026-11-26T16:01:58+0800", "2026-11-26T16:01:58.Z", "2026-11-26T16:01:58Zjunk",
+        "2026-11-26T16:01:58", ""}) {
+    EXPECT_FALSE(parse_rfc3339(bad, t)) << bad;
+  }
+}
+
 // Found by tests/fuzz: a four-digit year beyond what a nanosecond time point holds used to
 // overflow (undefined behaviour) into some other instant.
 TEST(Rfc3339, rejects_instants_a_time_point_cannot_hold) {
