@@ -41,6 +41,18 @@ class DelegationRedisTest : public ::testing::Test {
     repo_ = std::make_unique<CaseRepo>(*redis_, "test-" + ids::random_hex(3));
   }
 
+  // The write that moves `c` on to pre-examined, a compare-and-set on its version.
+  static CaseWrite pre_examine(const CaseRecord& c) {
+    CaseWrite w;
+    w.mode = WriteMode::cas;
+    w.expected_version = c.version;
+    w.record = c;
+    w.record.version = c.version + 1;
+    w.record.state = CaseState::pre_examined;
+    w.previous = c;
+    return w;
+  }
+
   // A case received now at the receiving place, with its forward deadline registered.
   CaseRecord received_case(Clock::time_point at) {
     CaseRecord c;
@@ -149,15 +161,8 @@ TEST_F(DelegationRedisTest, a_deadline_across_a_holiday_counts_working_days_only
 
 TEST_F(DelegationRedisTest, of_two_writes_from_the_same_version_exactly_one_succeeds) {
   ManualClock clock(monday_10am());
-  auto c = received_case(clock.now());
-  auto next = c;
-  next.version = c.version + 1;
-  next.state = CaseState::pre_examined;
-  CaseWrite w;
-  w.mode = WriteMode::cas;
-  w.expected_version = c.version;
-  w.record = next;
-  w.previous = c;
+  const auto w = pre_examine(received_case(clock.now()));
+  const auto& next = w.record;
   auto first = repo_->write(w);
   auto second = repo_->write(w);
   ASSERT_TRUE(first && second);
@@ -174,15 +179,7 @@ TEST_F(DelegationRedisTest, of_two_writes_from_the_same_version_exactly_one_succ
 
 TEST_F(DelegationRedisTest, a_repeated_command_with_its_key_replays_the_first_answer) {
   ManualClock clock(monday_10am());
-  auto c = received_case(clock.now());
-  auto next = c;
-  next.version = c.version + 1;
-  next.state = CaseState::pre_examined;
-  CaseWrite w;
-  w.mode = WriteMode::cas;
-  w.expected_version = c.version;
-  w.record = next;
-  w.previous = c;
+  auto w = pre_examine(received_case(clock.now()));
   w.idempotency_key = "clerk:key-1";
   w.response = StoredResponse{200, R"({"state":"PRE_EXAMINED"})"};
   ASSERT_EQ(repo_->write(w)->outcome, WriteOutcome::written);
@@ -196,15 +193,8 @@ TEST_F(DelegationRedisTest, a_repeated_command_with_its_key_replays_the_first_an
 TEST_F(DelegationRedisTest, a_keyed_answer_is_kept_for_the_configured_time_only) {
   ManualClock clock(monday_10am());
   CaseRepo short_memory(*redis_, repo_->node(), std::chrono::seconds(90));
-  auto c = received_case(clock.now());
-  auto next = c;
-  next.version = c.version + 1;
-  next.state = CaseState::pre_examined;
-  CaseWrite w;
-  w.mode = WriteMode::cas;
-  w.expected_version = c.version;
-  w.record = next;
-  w.previous = c;
+  auto w = pre_examine(received_case(clock.now()));
+  const auto next = w.record;
   w.idempotency_key = "clerk:key-ttl";
   w.response = StoredResponse{200, R"({"state":"PRE_EXAMINED"})"};
   ASSERT_EQ(short_memory.write(w)->outcome, WriteOutcome::written);
