@@ -126,6 +126,8 @@ void Datahub::add_consumers() {
            h.type != "tongban.delegation.case_approved.v1";
   };
   cases.dedupe = false;
+  // Places and licences are not waited on event by event: fewer, fuller fetches.
+  cases.gather = bus::kGatherDefault;
   svc_.consume(cases, [this](const bus::Envelope& e, const bus::IncomingMessage&) {
     return on_case_event(e);
   });

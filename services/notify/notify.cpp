@@ -264,6 +264,8 @@ void Notify::add_consumers() {
   // A delivery's id is its event × channel × recipient and enqueueing one is idempotent:
   // an event applied twice queues nothing new, so the group skips the dedupe round trips.
   cases.dedupe = false;
+  // A message may leave a moment later; fewer, fuller fetches (docs/performance.md).
+  cases.gather = bus::kGatherDefault;
   // Read off the raw head: events no delivery can come of here (other types, and steps
   // whose audience no configured channel reaches) are not decoded at all.
   cases.passes_by = [this](const bus::EnvelopeHead& h) {

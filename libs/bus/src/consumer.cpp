@@ -93,7 +93,11 @@ class KafkaConsumerRunner final : public ConsumerRunner {
                  // TONGBAN_KAFKA_PROP_* overrides them.
                  {"queued.max.messages.kbytes", "4096"},
                  {"queued.min.messages", "2000"},
-                 {"fetch.max.bytes", "4194304"}});
+                 {"fetch.max.bytes", "4194304"},
+                 // ConsumerOptions::gather; without it, librdkafka's defaults.
+                 {"fetch.min.bytes", options_.gather.count() > 0 ? "1048576" : "1"},
+                 {"fetch.wait.max.ms",
+                  std::to_string(options_.gather.count() > 0 ? options_.gather.count() : 500)}});
     if (!conf) return fail(conf.error());
     rd_kafka_conf_set_opaque(conf->get(), this);
     rd_kafka_conf_set_rebalance_cb(conf->get(), &KafkaConsumerRunner::on_rebalance);

@@ -236,7 +236,7 @@ TEST_F(BusIntegration, ensure_topics_accepts_existing_topics) {
   EXPECT_TRUE(again) << again.error().message;
 }
 
-TEST_F(BusIntegration, delivers_every_message_in_order_per_key) {
+TEST_F(BusIntegration, delivers_every_message_in_order_per_key_whether_or_not_it_gathers) {
   const auto topic = new_topic("ordered", 3);
   constexpr int kKeys = 4;
   constexpr int kPerKey = 50;
@@ -257,26 +257,32 @@ TEST_F(BusIntegration, delivers_every_message_in_order_per_key) {
   ASSERT_TRUE(producer_->flush(30s));
   ASSERT_EQ(acked.load(), kKeys * kPerKey);
 
-  std::mutex mutex;
-  std::map<std::string, std::vector<std::int64_t>> seen;
-  auto r = runner(options(topic, new_group()), [&](const Envelope& e, const IncomingMessage& m) {
-    EXPECT_EQ(m.key, e.subject);
+  // A group that gathers its fetches (ConsumerOptions::gather) gets the same, in the same order.
+  for (const auto gather : {0ms, 200ms}) {
+    SCOPED_TRACE("gather " + std::to_string(gather.count()) + " ms");
+    std::mutex mutex;
+    std::map<std::string, std::vector<std::int64_t>> seen;
+    auto o = options(topic, new_group());
+    o.gather = gather;
+    auto r = runner(o, [&](const Envelope& e, const IncomingMessage& m) {
+      EXPECT_EQ(m.key, e.subject);
+      std::lock_guard lock(mutex);
+      seen[e.subject].push_back(e.data.at("seq").as_int64());
+      return Result<void>{};
+    });
+    ASSERT_TRUE(r);
+    ASSERT_TRUE(eventually([&] { return r->processed() == kKeys * kPerKey; }))
+        << "processed " << r->processed();
+    r->stop();
     std::lock_guard lock(mutex);
-    seen[e.subject].push_back(e.data.at("seq").as_int64());
-    return Result<void>{};
-  });
-  ASSERT_TRUE(r);
-  ASSERT_TRUE(eventually([&] { return r->processed() == kKeys * kPerKey; }))
-      << "processed " << r->processed();
-  r->stop();
-  std::lock_guard lock(mutex);
-  ASSERT_EQ(seen.size(), static_cast<std::size_t>(kKeys));
-  for (const auto& [subject, seqs] : seen) {
-    std::vector<std::int64_t> want(kPerKey);
-    for (int i = 0; i < kPerKey; ++i) want[i] = i;
-    EXPECT_EQ(seqs, want) << subject;
+    ASSERT_EQ(seen.size(), static_cast<std::size_t>(kKeys));
+    for (const auto& [subject, seqs] : seen) {
+      std::vector<std::int64_t> want(kPerKey);
+      for (int i = 0; i < kPerKey; ++i) want[i] = i;
+      EXPECT_EQ(seqs, want) << subject;
+    }
+    EXPECT_EQ(r->dead_lettered(), 0);
   }
-  EXPECT_EQ(r->dead_lettered(), 0);
 }
 
 TEST_F(BusIntegration, a_failing_message_is_retried_then_dead_lettered_while_later_ones_flow) {

@@ -56,10 +56,18 @@ struct ConsumerOptions {
   // read off the raw message (peek_head) before anything is copied or decoded. A message
   // whose head cannot be read goes on to be decoded (and dead-lettered if it is no envelope).
   std::function<bool(const EnvelopeHead&)> passes_by;
+  // For a group no person waits on (a dashboard's fold, messages, record keeping): the
+  // broker answers a fetch once 1 MB is there or this long has passed, rather than as soon
+  // as one message is — fewer, fuller fetches for the broker and the consumer, at up to
+  // this much delay per event. 0: answer at once (hand-offs between places).
+  std::chrono::milliseconds gather{0};
   // For service::Service::consume: false when the handler is idempotent by itself (a version
   // compare-and-set), which saves the dedupe store's two round trips per event.
   bool dedupe = true;
 };
+
+// What the platform's background groups (portal, notify, datahub) gather their fetches for.
+inline constexpr std::chrono::milliseconds kGatherDefault{50};
 
 // The handler gets decoded envelopes. A value that is not a valid envelope is poison
 // and goes to the DLQ without calling the handler. An error with retryable=true is
