@@ -29,7 +29,8 @@ struct DelegationOptions {
   std::chrono::milliseconds overdue_interval{30000};
   std::chrono::milliseconds peer_timeout{1500};
   std::chrono::milliseconds reference_ttl{1000};  // ReferenceCache
-  std::chrono::seconds idempotency_ttl{86400};    // a keyed command's answer, for replay
+  // A keyed command's answer, kept for replay.
+  std::chrono::seconds idempotency_ttl = kDefaultIdempotencyTtl;
 };
 
 // The CloudEvents source of every event a node produces; the consumer knows its own by it.

@@ -56,7 +56,8 @@ int main(int argc, char** argv) {
     return invalid_config(reference_ttl.error().field, reference_ttl.error().message);
   opts.reference_ttl = *reference_ttl;
   auto idempotency_ttl = svc.env().integer(
-      "TONGBAN_DELEGATION_IDEMPOTENCY_TTL", 86400, 60, 30 * 86400,
+      "TONGBAN_DELEGATION_IDEMPOTENCY_TTL", delegation::kDefaultIdempotencyTtl.count(), 60,
+      30 * 86400,
       "Seconds a keyed command's answer is kept to replay it to a retry with the same "
       "Idempotency-Key (Redis holds ~1.4 KB per submission for that long)");
   if (!idempotency_ttl)

@@ -209,6 +209,7 @@ Result<void> Notify::on_case_event(const bus::Envelope& e) {
   if (!ev) return fail(std::move(ev.error()));  // not retryable: the DLQ
   if (!*ev) return {};
   const auto& c = **ev;
+  // passes_by judged this already, unless the event's head could not be read off the bytes.
   if (!may_deliver(c.kind, options_.staff, channels())) return {};
   auto context = repo_.event_context(c.applicant, c.item_code);
   if (!context) return fail(std::move(context.error()));

@@ -75,11 +75,15 @@ struct CatalogItem {
   bool withdrawn = false;
 };
 
+// How long a keyed command's answer is kept for replay unless configured
+// (TONGBAN_DELEGATION_IDEMPOTENCY_TTL).
+inline constexpr std::chrono::seconds kDefaultIdempotencyTtl = std::chrono::hours(24);
+
 class CaseRepo {
  public:
   // `idempotency_ttl`: how long a keyed command's answer is kept for replay.
   CaseRepo(store::Redis& redis, std::string node,
-           std::chrono::seconds idempotency_ttl = std::chrono::hours(24));
+           std::chrono::seconds idempotency_ttl = kDefaultIdempotencyTtl);
 
   const std::string& node() const { return node_; }
 
