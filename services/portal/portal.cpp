@@ -155,7 +155,7 @@ Result<void> Portal::on_event(const bus::Envelope& e) {
       return fail(Error::unavailable("portal state not read back yet: " + loaded.error().message));
     stale_ = false;
   }
-  Event ev{e.id, e.type, e.time, e.data.get_object()};
+  const EventRef ev{e.type, e.time, e.data.get_object()};
   std::vector<store::Command> writes;  // HSET/HDEL of each record the event touched
   {
     std::unique_lock lock(mu_);

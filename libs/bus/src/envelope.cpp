@@ -1,6 +1,7 @@
 #include "tongban/bus/envelope.hpp"
 
 #include <boost/json/basic_parser_impl.hpp>
+#include <boost/json/monotonic_resource.hpp>
 #include <boost/json/object.hpp>
 #include <boost/json/serialize.hpp>
 #include <boost/url/parse.hpp>
@@ -181,7 +182,12 @@ std::optional<EnvelopeHead> peek_head(std::string_view text) {
 }
 
 Result<Envelope> decode(std::string_view text) {
-  auto parsed = json::parse(text);
+  // The whole document lives in one arena that `data` keeps alive: a consumer decodes every
+  // event it reads, and a heap allocation per string and object was a quarter of the portal's
+  // CPU. The arena's first block is sized from the text so most events take one allocation.
+  auto parsed = json::parse(
+      text,
+      boost::json::make_shared_resource<boost::json::monotonic_resource>(2 * text.size() + 512));
   if (!parsed) {
     return fail(Error{Errc::malformed, "event is not valid JSON: " + parsed.error().message,
                       "envelope", "json_syntax", false});
@@ -190,7 +196,7 @@ Result<Envelope> decode(std::string_view text) {
     return fail(Error{Errc::malformed, "event must be a JSON object (structured CloudEvent)",
                       "envelope", "type", false});
   }
-  const auto& obj = parsed->get_object();
+  auto& obj = parsed->get_object();
 
   auto specversion = required_string(obj, "specversion");
   if (!specversion) return fail(std::move(specversion.error()));
@@ -248,8 +254,9 @@ Result<Envelope> decode(std::string_view text) {
   if (!data->value().is_object()) {
     return fail(attribute_error("data", "type", "must be a JSON object"));
   }
-  e.data = data->value();
-  return e;
+  // Moved, arena and all: assigning would copy the document into the default heap.
+  return Envelope{std::move(e.id), std::move(e.source),     std::move(e.type), std::move(e.subject),
+                  e.time,          std::move(data->value())};
 }
 
 OutgoingMessage to_message(std::string topic, const Envelope& e,

@@ -7,6 +7,8 @@
 #include <boost/json/serialize.hpp>
 #include <boost/json/string.hpp>
 #include <functional>
+#include <string>
+#include <vector>
 
 namespace tongban::bus {
 namespace {
@@ -37,6 +39,23 @@ TEST(Envelope, round_trips_every_attribute) {
   EXPECT_EQ(back->subject, e.subject);
   EXPECT_EQ(back->time, e.time);
   EXPECT_EQ(back->data, e.data);
+}
+
+TEST(Envelope, decoded_data_keeps_its_own_memory_after_the_text_and_the_envelope_move) {
+  std::vector<Envelope> kept;
+  {
+    std::string text = encode(sample());
+    auto e = decode(text);
+    ASSERT_TRUE(e) << e.error().message;
+    text.assign(text.size(), 'x');  // the consumer's buffer is reused for the next message
+    kept.push_back(std::move(*e));
+  }
+  kept.resize(16);  // moves the envelope again
+  EXPECT_EQ(kept.front().data, sample().data);
+  // A copy into ordinary storage outlives the decoded envelope.
+  boost::json::object copy(kept.front().data.as_object(), boost::json::storage_ptr{});
+  kept.clear();
+  EXPECT_EQ(copy.at("to"), "B");
 }
 
 TEST(Envelope, make_fills_a_uuid_v7_id_and_millisecond_time) {

@@ -71,11 +71,13 @@ bool find_infinite(const boost::json::value& v, std::string& path) {
 
 }  // namespace
 
-Result<boost::json::value> parse(std::string_view text) {
+Result<boost::json::value> parse(std::string_view text) { return parse(text, {}); }
+
+Result<boost::json::value> parse(std::string_view text, boost::json::storage_ptr storage) {
   boost::system::error_code ec;
   boost::json::parse_options opts;
   opts.max_depth = 64;
-  auto v = boost::json::parse(text, ec, {}, opts);
+  auto v = boost::json::parse(text, ec, std::move(storage), opts);
   if (ec) {
     return fail(Error{Errc::malformed, "request body is not valid JSON: " + ec.message(), "body",
                       "json_syntax", false});

@@ -109,7 +109,7 @@ bool countersigned(std::string_view status) {
   return status == "ACTIVE" || status == "SUSPENDED" || status == "TERMINATED";
 }
 
-Result<std::pair<std::string, AgreementFact>> read_agreement(const Event& e) {
+Result<std::pair<std::string, AgreementFact>> read_agreement(const EventRef& e) {
   const Reader r(e.data, "data");
   auto revision = r.integer("revision", 0, kMaxVersion);
   if (!revision) return fail(std::move(revision.error()));
@@ -174,7 +174,7 @@ Result<std::pair<std::string, AgreementFact>> read_agreement(const Event& e) {
   return std::pair{std::move(*id), std::move(f)};
 }
 
-Result<Applied> apply_agreement(State& s, const Event& e) {
+Result<Applied> apply_agreement(State& s, const EventRef& e) {
   auto got = read_agreement(e);
   if (!got) return fail(std::move(got.error()));
   auto& [id, fact] = *got;
@@ -205,7 +205,7 @@ Result<std::optional<CaseRating>> read_rating(const Reader& parent, std::string_
   return std::optional<CaseRating>(CaseRating{*grade, reason->value_or(""), *at});
 }
 
-Result<Applied> apply_case(State& s, const Event& e) {
+Result<Applied> apply_case(State& s, const EventRef& e) {
   const Reader r(e.data, "data");
   auto id = r.string("case_id", 1, 200);
   if (!id) return fail(std::move(id.error()));
@@ -315,7 +315,7 @@ Result<Applied> apply_case(State& s, const Event& e) {
 
 // ---- catalog ----
 
-Result<Applied> apply_item_published(State& s, const Event& e) {
+Result<Applied> apply_item_published(State& s, const EventRef& e) {
   const Reader r(e.data, "data");
   auto code = r.string("code", 1, 64);
   if (!code) return fail(std::move(code.error()));
@@ -347,7 +347,7 @@ Result<Applied> apply_item_published(State& s, const Event& e) {
   return out;
 }
 
-Result<Applied> apply_item_withdrawn(State& s, const Event& e) {
+Result<Applied> apply_item_withdrawn(State& s, const EventRef& e) {
   const Reader r(e.data, "data");
   auto code = r.string("code", 1, 64);
   if (!code) return fail(std::move(code.error()));
@@ -363,7 +363,7 @@ Result<Applied> apply_item_withdrawn(State& s, const Event& e) {
   return out;
 }
 
-Result<Applied> apply_implementation(State& s, const Event& e) {
+Result<Applied> apply_implementation(State& s, const EventRef& e) {
   const Reader r(e.data, "data");
   auto code = r.string("item_code", 1, 64);
   if (!code) return fail(std::move(code.error()));
@@ -387,7 +387,7 @@ Result<Applied> apply_implementation(State& s, const Event& e) {
 
 // ---- datahub ----
 
-Result<Applied> apply_data_called(State& s, const Event& e) {
+Result<Applied> apply_data_called(State& s, const EventRef& e) {
   const Reader r(e.data, "data");
   auto seq = r.integer("seq", 1, kMaxSeq);
   if (!seq) return fail(std::move(seq.error()));
@@ -418,7 +418,7 @@ Result<Applied> apply_data_called(State& s, const Event& e) {
   return out;
 }
 
-Result<Applied> apply_licence_issued(State& s, const Event& e) {
+Result<Applied> apply_licence_issued(State& s, const EventRef& e) {
   const Reader r(e.data, "data");
   auto id = r.string("id", 1, 200);
   if (!id) return fail(std::move(id.error()));
@@ -570,7 +570,7 @@ EventKind classify(std::string_view type) {
   return EventKind::other;
 }
 
-Result<Applied> apply(State& state, const Event& event) {
+Result<Applied> apply(State& state, const EventRef& event) {
   switch (classify(event.type)) {
     case EventKind::agreement:
       return apply_agreement(state, event);
@@ -590,6 +590,10 @@ Result<Applied> apply(State& state, const Event& event) {
       break;
   }
   return Applied{true, false, {}};
+}
+
+Result<Applied> apply(State& state, const Event& event) {
+  return apply(state, EventRef{event.type, event.time, event.data});
 }
 
 Result<State> fold(State state, std::span<const Event> events) {

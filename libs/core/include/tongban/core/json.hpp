@@ -14,6 +14,9 @@ namespace tongban::json {
 // Parses `text` as one JSON value; a syntax error becomes Errc::malformed naming the
 // position and the parser's reason.
 Result<boost::json::value> parse(std::string_view text);
+// Same, with the document's memory from `storage` (an arena for a document read once and
+// dropped: one allocation instead of one per string, object and array).
+Result<boost::json::value> parse(std::string_view text, boost::json::storage_ptr storage);
 // Parses and requires an object at the top.
 Result<boost::json::object> parse_object(std::string_view text);
 
