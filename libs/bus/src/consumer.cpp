@@ -188,9 +188,14 @@ class KafkaConsumerRunner final : public ConsumerRunner {
   void run() {
     while (!stopping_.load()) {
       // Scoped per iteration: the message is destroyed before the next poll and, at the
-      // end, before stop() closes the consumer.
-      MessagePtr msg(rd_kafka_consumer_poll(rk_.get(), 100));
-      if (!msg) continue;
+      // end, before stop() closes the consumer. With a flush hook, a batch ends when nothing
+      // more is at hand (a poll that does not wait) or it is full.
+      if (batch_.size() >= options_.max_batch) finish_batch();
+      MessagePtr msg(rd_kafka_consumer_poll(rk_.get(), batch_.empty() ? 100 : 0));
+      if (!msg) {
+        finish_batch();
+        continue;
+      }
       if (msg->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
         if (msg->err != RD_KAFKA_RESP_ERR__PARTITION_EOF) {
           log::warn("consumer error", {{"component", "bus"},
@@ -201,6 +206,78 @@ class KafkaConsumerRunner final : public ConsumerRunner {
         continue;
       }
       handle(msg.get());
+    }
+    finish_batch();
+  }
+
+  // A message is done (handled, passed by or dead-lettered): its offset is stored now, or with
+  // a flush hook once the batch's writes are flushed.
+  void done(const char* topic, std::int32_t partition, std::int64_t offset) {
+    if (!options_.flush) {
+      store_offset(topic, partition, offset);
+      return;
+    }
+    batch_.push_back({topic, partition, offset});
+  }
+
+  void done(const IncomingMessage& in) { done(in.topic.c_str(), in.partition, in.offset); }
+
+  void finish_batch() {
+    if (batch_.empty()) return;
+    const auto started = SteadyClock::now();
+    for (int attempt = 1;; ++attempt) {
+      Result<void> r;
+      try {
+        r = options_.flush();
+      } catch (const std::exception& ex) {
+        r = fail(Error::internal(std::string("flush threw: ") + ex.what()));
+      }
+      if (r) break;
+      log::warn("flush failed", {{"component", "bus"},
+                                 {"group", options_.group_id},
+                                 {"messages", batch_.size()},
+                                 {"attempt", attempt},
+                                 {"error", r.error().message}});
+      const Ms delay = backoff(attempt);
+      if (SteadyClock::now() - started + delay > retry_budget() || !sleep_unless_stopping(delay)) {
+        // Nothing of the batch is stored: its messages come again, here or at the partition's
+        // next owner.
+        if (!stopping_.load()) rewind_batch();
+        batch_.clear();
+        return;
+      }
+    }
+    // The highest offset per partition: storing it covers the ones before.
+    std::vector<Done> last;
+    for (const auto& d : batch_) {
+      auto it = std::find_if(last.begin(), last.end(), [&](const Done& l) {
+        return l.partition == d.partition && l.topic == d.topic;
+      });
+      if (it == last.end()) {
+        last.push_back(d);
+      } else {
+        it->offset = std::max(it->offset, d.offset);
+      }
+    }
+    for (const auto& d : last) store_offset(d.topic.c_str(), d.partition, d.offset);
+    batch_.clear();
+  }
+
+  // Seeks each partition of the batch back to its first message of the batch.
+  void rewind_batch() {
+    std::vector<Done> first;
+    for (const auto& d : batch_) {
+      auto it = std::find_if(first.begin(), first.end(), [&](const Done& f) {
+        return f.partition == d.partition && f.topic == d.topic;
+      });
+      if (it == first.end()) {
+        first.push_back(d);
+      } else {
+        it->offset = std::min(it->offset, d.offset);
+      }
+    }
+    for (const auto& f : first) {
+      rewind(IncomingMessage{f.topic, f.partition, f.offset, {}, {}, {}});
     }
   }
 
@@ -213,7 +290,7 @@ class KafkaConsumerRunner final : public ConsumerRunner {
       const auto head = peek_head({static_cast<const char*>(m->payload), m->len});
       if (head && options_.passes_by(*head)) {
         processed_.fetch_add(1);
-        store_offset(rd_kafka_topic_name(m->rkt), m->partition, m->offset);
+        done(rd_kafka_topic_name(m->rkt), m->partition, m->offset);
         return;
       }
     }
@@ -226,13 +303,13 @@ class KafkaConsumerRunner final : public ConsumerRunner {
     }
     if (options_.concerns && !options_.concerns(*env)) {
       processed_.fetch_add(1);
-      store_offset(in);
+      done(in);
       return;
     }
     for (int attempt = 1;; ++attempt) {
       auto r = process_once(*env, in);
       if (r) {
-        store_offset(in);
+        done(in);
         return;
       }
       const Error& e = r.error();
@@ -327,7 +404,7 @@ class KafkaConsumerRunner final : public ConsumerRunner {
                                             {"dlq", out.topic},
                                             {"attempts", attempts},
                                             {"reason", reason}});
-        store_offset(in);
+        done(in);
         return;
       }
       // Not stored, and no later offset of this partition gets stored either while we
@@ -433,6 +510,7 @@ class KafkaConsumerRunner final : public ConsumerRunner {
                  {"partitions", partitions_text(parts)}});
       // Commit what we finished before the partitions move, so the next owner does not
       // redo it. A lost assignment may already belong to someone else: do not commit.
+      self->finish_batch();
       if (!lost) {
         if (const auto c = rd_kafka_commit(rk, nullptr, 0);
             c != RD_KAFKA_RESP_ERR_NO_ERROR && c != RD_KAFKA_RESP_ERR__NO_OFFSET) {
@@ -456,6 +534,13 @@ class KafkaConsumerRunner final : public ConsumerRunner {
 
   ConsumerOptions options_;
   EnvelopeHandler handler_;
+  // With a flush hook: the messages done since the last flush, in order (poll thread only).
+  struct Done {
+    std::string topic;
+    std::int32_t partition = 0;
+    std::int64_t offset = 0;
+  };
+  std::vector<Done> batch_;
   Producer& dlq_producer_;
   std::shared_ptr<DedupeStore> dedupe_;
 

@@ -2,6 +2,7 @@
 // and consumer groups, so runs never see each other's data.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <boost/json/object.hpp>
 #include <boost/json/parse.hpp>
@@ -426,6 +427,130 @@ TEST_F(BusIntegration, stopping_mid_retry_leaves_the_message_uncommitted) {
   });
   ASSERT_TRUE(second);
   ASSERT_TRUE(eventually([&] { return redelivered.load(); }));
+}
+
+// ConsumerOptions::flush: a handler leaves its writes pending; the runner flushes them for
+// what it has at hand and stores offsets only after that.
+TEST_F(BusIntegration, a_flushing_group_flushes_per_batch_in_order_and_commits_after_the_flush) {
+  const auto topic = new_topic("flush", 1);
+  constexpr int kMessages = 300;
+  for (int i = 0; i < kMessages; ++i) {
+    auto e = Envelope::make("/tongban/bustest", "tongban.bustest.happened.v1", "case-1",
+                            boost::json::object{{"seq", i}});
+    ASSERT_TRUE(producer_->produce({topic, "case-1", encode(e), {}}, [](const Result<void>&) {}));
+  }
+  ASSERT_TRUE(producer_->flush(30s));
+  const auto group = new_group();
+  std::mutex mutex;
+  std::vector<std::int64_t> pending, flushed;
+  std::vector<std::size_t> batches;
+  auto o = options(topic, group);
+  o.max_batch = 64;
+  o.flush = [&] {
+    std::lock_guard lock(mutex);
+    batches.push_back(pending.size());
+    flushed.insert(flushed.end(), pending.begin(), pending.end());
+    pending.clear();
+    return Result<void>{};
+  };
+  auto r = runner(o, [&](const Envelope& e, const IncomingMessage&) {
+    std::lock_guard lock(mutex);
+    pending.push_back(e.data.at("seq").as_int64());
+    return Result<void>{};
+  });
+  ASSERT_TRUE(r);
+  ASSERT_TRUE(eventually([&] {
+    std::lock_guard lock(mutex);
+    return flushed.size() == kMessages;
+  }));
+  r->stop();
+  std::lock_guard lock(mutex);
+  std::vector<std::int64_t> want(kMessages);
+  for (int i = 0; i < kMessages; ++i) want[i] = i;
+  EXPECT_EQ(flushed, want);
+  EXPECT_TRUE(pending.empty());
+  // Batches, not one flush per message, and none above max_batch.
+  EXPECT_GE(batches.size(), static_cast<std::size_t>(kMessages / 64));
+  EXPECT_LT(batches.size(), static_cast<std::size_t>(kMessages / 2));
+  EXPECT_LE(*std::max_element(batches.begin(), batches.end()), 64u);
+  EXPECT_EQ(committed(group, topic, 0), kMessages);
+}
+
+TEST_F(BusIntegration, a_batch_whose_flush_keeps_failing_is_handled_again_and_nothing_is_lost) {
+  const auto topic = new_topic("flushfail", 1);
+  constexpr int kMessages = 20;
+  for (int i = 0; i < kMessages; ++i) publish(topic, "case-1", {{"seq", i}});
+  const auto group = new_group();
+  std::mutex mutex;
+  std::vector<std::int64_t> handled, pending, flushed;
+  std::atomic<bool> store_down{true};
+  std::atomic<int> failed_flushes{0};
+  auto o = options(topic, group);
+  // The retry budget is half of this: a flush failing for 5 s gives the batch up.
+  o.max_poll_interval = 10s;
+  o.retry_backoff = 100ms;
+  o.flush = [&]() -> Result<void> {
+    std::lock_guard lock(mutex);
+    if (store_down.load()) {
+      failed_flushes.fetch_add(1);
+      // As the portal does: what was pending is not trusted once the batch comes again.
+      return fail(Error::unavailable("store down"));
+    }
+    flushed.insert(flushed.end(), pending.begin(), pending.end());
+    pending.clear();
+    return {};
+  };
+  auto r = runner(o, [&](const Envelope& e, const IncomingMessage&) {
+    std::lock_guard lock(mutex);
+    const auto seq = e.data.at("seq").as_int64();
+    handled.push_back(seq);
+    if (seq == 0 && std::count(handled.begin(), handled.end(), 0) == 2) {
+      pending.clear();  // the batch came again: start over from it
+      store_down.store(false);
+    }
+    pending.push_back(seq);
+    return Result<void>{};
+  });
+  ASSERT_TRUE(r);
+  ASSERT_TRUE(eventually([&] {
+    std::lock_guard lock(mutex);
+    return flushed.size() == kMessages;
+  })) << "failed flushes "
+      << failed_flushes.load();
+  EXPECT_GE(failed_flushes.load(), 2);  // retried before it was given up
+  r->stop();
+  std::lock_guard lock(mutex);
+  std::vector<std::int64_t> want(kMessages);
+  for (int i = 0; i < kMessages; ++i) want[i] = i;
+  EXPECT_EQ(flushed, want);
+  EXPECT_GT(handled.size(), static_cast<std::size_t>(kMessages));  // some came twice
+  EXPECT_EQ(committed(group, topic, 0), kMessages);
+}
+
+TEST_F(BusIntegration, stopping_with_an_unflushed_batch_leaves_it_uncommitted) {
+  const auto topic = new_topic("flushstop", 1);
+  for (int i = 0; i < 5; ++i) publish(topic, "case-1", {{"seq", i}});
+  const auto group = new_group();
+  std::atomic<int> flushes{0};
+  auto o = options(topic, group);
+  o.retry_backoff = 2s;
+  o.flush = [&]() -> Result<void> {
+    flushes.fetch_add(1);
+    return fail(Error::unavailable("store down"));
+  };
+  auto first = runner(o, [](const Envelope&, const IncomingMessage&) { return Result<void>{}; });
+  ASSERT_TRUE(first);
+  ASSERT_TRUE(eventually([&] { return flushes.load() >= 1; }));
+  first->stop();  // interrupts the flush's backoff
+  EXPECT_EQ(committed(group, topic, 0), RD_KAFKA_OFFSET_INVALID);
+
+  std::atomic<int> redelivered{0};
+  auto second = runner(options(topic, group), [&](const Envelope&, const IncomingMessage&) {
+    redelivered.fetch_add(1);
+    return Result<void>{};
+  });
+  ASSERT_TRUE(second);
+  ASSERT_TRUE(eventually([&] { return redelivered.load() == 5; }));
 }
 
 TEST_F(BusIntegration, a_duplicate_event_is_applied_once) {

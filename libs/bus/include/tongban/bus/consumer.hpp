@@ -64,6 +64,15 @@ struct ConsumerOptions {
   // For service::Service::consume: false when the handler is idempotent by itself (a version
   // compare-and-set), which saves the dedupe store's two round trips per event.
   bool dedupe = true;
+  // Optional, for a handler that leaves its writes pending and sends them together (one Redis
+  // round trip for what a fetch brought, not one per event). Called once the messages at hand
+  // are handled — what the last fetch brought, at most max_batch — and before any of their
+  // offsets is stored; also before partitions are revoked and before the runner stops. A
+  // failure is called again with the writes still pending (backoff, within the retry budget);
+  // past that, or when stopping, nothing of the batch is stored and its messages come again
+  // (the partitions are rewound): the handler must not count on what it had pending then.
+  std::function<Result<void>()> flush;
+  std::size_t max_batch = 500;
 };
 
 // What the platform's background groups (portal, notify, datahub) gather their fetches for.
