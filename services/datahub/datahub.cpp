@@ -126,8 +126,10 @@ void Datahub::add_consumers() {
            h.type != "tongban.delegation.case_approved.v1";
   };
   cases.dedupe = false;
-  // Places and licences are not waited on event by event: fewer, fuller fetches.
+  // Places and licences are not waited on event by event: fewer, fuller fetches, and the
+  // places of a fetch's submissions written in one round trip.
   cases.gather = bus::kGatherDefault;
+  cases.flush = [this] { return flush_case_places(); };
   svc_.consume(cases, [this](const bus::Envelope& e, const bus::IncomingMessage&) {
     return on_case_event(e);
   });
@@ -150,8 +152,11 @@ Result<void> Datahub::on_case_event(const bus::Envelope& e) {
   if (case_id.empty() || places.receiving_city.empty() || places.accepting_city.empty()) {
     return fail(unusable(e, "case_id, receiving_city and accepting_city are required"));
   }
+  if (e.type != "tongban.delegation.case_approved.v1") {
+    pending_places_.emplace_back(case_id, std::move(places));
+    return {};
+  }
   if (auto ok = repo_.record_case(case_id, places); !ok) return ok;
-  if (e.type != "tongban.delegation.case_approved.v1") return {};
 
   // An approved case issues its result as an e-licence for the applicant, once.
   if (places.applicant.empty()) return fail(unusable(e, "an approved case needs its applicant"));
@@ -185,6 +190,15 @@ Result<void> Datahub::on_case_event(const bus::Envelope& e) {
     log::info("e-licence issued for approved case",
               {{"case_id", case_id}, {"licence_id", l.id}, {"type", l.type}});
   }
+  return {};
+}
+
+// Kept through a failed flush (called again with them); a batch given up comes again from
+// the broker and adds its places once more (an HSET of the same values).
+Result<void> Datahub::flush_case_places() {
+  if (pending_places_.empty()) return {};
+  if (auto ok = repo_.record_cases(pending_places_); !ok) return ok;
+  pending_places_.clear();
   return {};
 }
 

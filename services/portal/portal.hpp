@@ -42,7 +42,10 @@ class Portal {
   void add_consumers();
   void add_metrics();
 
+  // Folds one event into memory; the records it touched are written by flush(), once for
+  // every event the consumer has at hand (bus::ConsumerOptions::flush).
   Result<void> on_event(const bus::Envelope& e);
+  Result<void> flush();
   // The indicators of a window as JSON, cached for cache_ttl.
   boost::json::object indicators(Window w);
 
@@ -56,6 +59,10 @@ class Portal {
   std::shared_mutex mu_;            // the state: events write, requests read
   std::atomic<bool> stale_{false};  // memory differs from Redis: read it back before folding
   State state_;
+  // HSET/HDEL of each record folded since the last flush, the newest per record (the consumer's
+  // thread only). Kept through a failed flush, which is called again with them.
+  std::vector<store::Command> pending_;
+  std::unordered_map<std::string, std::size_t> pending_at_;  // "<hash key> <field>" -> index
   std::mutex cache_mu_;
   std::map<Window, std::pair<std::chrono::steady_clock::time_point, boost::json::object>> cache_;
   http::Client identity_;

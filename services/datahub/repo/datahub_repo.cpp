@@ -400,11 +400,22 @@ Result<std::optional<std::string>> DatahubRepo::licence_for_case(const std::stri
 }
 
 Result<void> DatahubRepo::record_case(const std::string& case_id, const CasePlaces& places) {
-  auto r =
-      redis_.command({"HSET", ks().key("case", case_id), "receiving_city", places.receiving_city,
+  const CaseWithPlaces one{case_id, places};
+  return record_cases({&one, 1});
+}
+
+Result<void> DatahubRepo::record_cases(std::span<const CaseWithPlaces> cases) {
+  std::vector<store::Command> writes;
+  writes.reserve(cases.size());
+  for (const auto& [case_id, places] : cases) {
+    writes.push_back({"HSET", ks().key("case", case_id), "receiving_city", places.receiving_city,
                       "accepting_city", places.accepting_city, "applicant", places.applicant});
+  }
+  auto r = redis_.pipeline(writes);
   if (!r) return fail(std::move(r.error()));
-  if (r->is_error()) return fail(Error::unavailable("redis: " + r->str()));
+  for (const auto& reply : *r) {
+    if (reply.is_error()) return fail(Error::unavailable("redis: " + reply.str()));
+  }
   return {};
 }
 

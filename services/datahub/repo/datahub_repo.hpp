@@ -6,6 +6,7 @@
 
 #include <boost/json/object.hpp>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -92,6 +93,9 @@ class DatahubRepo {
 
   // What other services' events taught us.
   Result<void> record_case(const std::string& case_id, const CasePlaces& places);
+  // Several in one round trip (a consumer's batch).
+  using CaseWithPlaces = std::pair<std::string, CasePlaces>;
+  Result<void> record_cases(std::span<const CaseWithPlaces> cases);
   Result<std::optional<CasePlaces>> case_places(const std::string& case_id);
   // Keeps the newest version only (events may come twice or late).
   Result<void> put_item(const ItemMaterials& item);
