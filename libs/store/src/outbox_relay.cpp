@@ -15,18 +15,21 @@ namespace {
 
 using std::chrono::milliseconds;
 
-// Take the lease if free, renew it if ours: SET NX PX, plus renewal by its holder only.
-const Script kHoldLease(R"lua(
+// One step of the relay in one round trip: delete what the previous step published (it was
+// delivered, whoever holds the lease now), take the lease if free or renew it if ours, and
+// read the next batch. KEYS: lease, outbox. ARGV: owner, lease ms, batch size, ids to delete.
+// Returns {0} when another relay holds the lease, else {1, entries}.
+const Script kRelayStep(R"lua(
+if #ARGV > 3 then redis.call('XDEL', KEYS[2], unpack(ARGV, 4)) end
 local holder = redis.call('GET', KEYS[1])
 if not holder then
   redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
-  return 1
-end
-if holder == ARGV[1] then
+elseif holder == ARGV[1] then
   redis.call('PEXPIRE', KEYS[1], ARGV[2])
-  return 1
+else
+  return {0}
 end
-return 0
+return {1, redis.call('XRANGE', KEYS[2], '-', '+', 'COUNT', ARGV[3])}
 )lua");
 
 const Script kReleaseLease(R"lua(
@@ -109,7 +112,11 @@ void OutboxRelay::stop() {
     running_ = false;
   }
   wake_.notify_all();
-  if (thread_.joinable()) thread_.join();
+  if (thread_.joinable()) {
+    thread_.join();  // run() finished
+  } else if (!options_.stop_before_delete) {
+    finish();  // driven by relay_once()
+  }
 }
 
 void OutboxRelay::pause(milliseconds d) {
@@ -133,27 +140,26 @@ void OutboxRelay::run() {
       }
     }
   }
-  if (!options_.stop_before_delete) release_lease();
+  if (!options_.stop_before_delete) finish();
   leader_ = false;
   log::info("outbox relay stopped", {{"outbox", outbox_}, {"published", published_.load()}});
 }
 
-Result<bool> OutboxRelay::hold_lease() {
-  auto r = kHoldLease.run(redis_, {lease_key_},
-                          {options_.owner, std::to_string(options_.lease_ttl.count())});
-  if (!r) return fail(std::move(r.error()));
-  if (r->is_error()) return fail(Error::unavailable("outbox lease script failed: " + r->str()));
-  bool held = r->integer() == 1;
+void OutboxRelay::note_leader(bool held) {
   if (held != leader_.exchange(held)) {
     log::info(held ? "outbox lease taken" : "outbox lease lost",
               {{"outbox", outbox_}, {"owner", options_.owner}});
   }
-  return held;
 }
 
-void OutboxRelay::release_lease() {
-  if (!leader_.load()) return;
-  kReleaseLease.run(redis_, {lease_key_}, {options_.owner});
+void OutboxRelay::finish() {
+  if (!published_ids_.empty()) {
+    Command xdel{"XDEL", outbox_};
+    xdel.insert(xdel.end(), published_ids_.begin(), published_ids_.end());
+    // Left undeleted on failure: the next relay publishes them again (consumers dedupe).
+    if (redis_.command(xdel)) published_ids_.clear();
+  }
+  if (leader_.exchange(false)) kReleaseLease.run(redis_, {lease_key_}, {options_.owner});
 }
 
 void OutboxRelay::wait_for_entries() {
@@ -178,19 +184,22 @@ void OutboxRelay::wait_for_entries() {
 }
 
 Result<int> OutboxRelay::relay_once() {
-  auto held = hold_lease();
-  if (!held) return fail(std::move(held.error()));
-  if (!*held) return 0;
-
-  auto range = redis_.command(
-      Command{"XRANGE", outbox_, "-", "+", "COUNT", std::to_string(options_.batch_size)});
-  if (!range) return fail(std::move(range.error()));
-  if (range->is_error()) return fail(Error::unavailable("XRANGE failed: " + range->str()));
-  if (range->array().empty()) return 0;
+  std::vector<std::string> args{options_.owner, std::to_string(options_.lease_ttl.count()),
+                                std::to_string(options_.batch_size)};
+  args.insert(args.end(), published_ids_.begin(), published_ids_.end());
+  auto step = kRelayStep.run(redis_, {lease_key_, outbox_}, args);
+  if (!step) return fail(std::move(step.error()));
+  if (step->is_error()) return fail(Error::unavailable("outbox relay step failed: " + step->str()));
+  published_ids_.clear();  // deleted by the step
+  const auto& reply = step->array();
+  const bool held = !reply.empty() && reply[0].integer() == 1;
+  note_leader(held);
+  if (!held || reply.size() < 2 || reply[1].array().empty()) return 0;
+  const Reply& range = reply[1];
 
   std::vector<Entry> entries;
-  entries.reserve(range->array().size());
-  for (const Reply& r : range->array()) entries.push_back(parse_entry(r));
+  entries.reserve(range.array().size());
+  for (const Reply& r : range.array()) entries.push_back(parse_entry(r));
 
   // Publish the batch in stream order; the idempotent producer keeps that order per
   // partition. Stop at the first entry the producer refuses.
@@ -259,27 +268,24 @@ Result<int> OutboxRelay::relay_once() {
     running_ = false;
     return static_cast<int>(done_ids.size());
   }
-  if (!done_ids.empty()) {
-    Command xdel{"XDEL", outbox_};
-    xdel.insert(xdel.end(), done_ids.begin(), done_ids.end());
-    commands.push_back(std::move(xdel));
-    auto deleted = redis_.pipeline(commands);
-    if (!deleted) {
-      // Published but still in the outbox: they go out again (consumers dedupe by id).
-      return fail(std::move(deleted.error()));
-    }
-    published_ += static_cast<long long>(done_ids.size());
+  if (!commands.empty()) {
+    // Malformed entries moved aside before the next step deletes them.
+    auto moved = redis_.pipeline(commands);
+    if (!moved) return fail(std::move(moved.error()));
   }
+  const auto delivered = done_ids.size();
+  published_ += static_cast<long long>(delivered);
+  published_ids_ = std::move(done_ids);
   if (first_failure) {
     ++failures_;
     return fail(Error{first_failure->code,
-                      "outbox delivery failed, retrying from entry " + entries[done_ids.size()].id +
+                      "outbox delivery failed, retrying from entry " + entries[delivered].id +
                           ": " + first_failure->message,
                       {},
                       {},
                       true});
   }
-  return static_cast<int>(done_ids.size());
+  return static_cast<int>(delivered);
 }
 
 Result<long long> OutboxRelay::backlog() {

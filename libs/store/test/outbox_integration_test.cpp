@@ -165,6 +165,28 @@ TEST_F(OutboxIntegration, state_and_event_commit_together_and_the_relay_publishe
   relay.stop();
 }
 
+TEST_F(OutboxIntegration, a_step_deletes_what_the_previous_one_published_in_the_same_round_trip) {
+  for (int i = 0; i < 3; ++i) change_state("case-" + std::to_string(i), "forwarded");
+  OutboxRelay relay(*redis_, *producer_, relay_options("relay-a"));
+  auto first = relay.relay_once();
+  ASSERT_TRUE(first.has_value()) << first.error().message;
+  EXPECT_EQ(*first, 3);
+  EXPECT_TRUE(relay.leader());
+  EXPECT_EQ(backlog(), 3) << "published, deleted by the next step";
+  auto second = relay.relay_once();
+  ASSERT_TRUE(second.has_value()) << second.error().message;
+  EXPECT_EQ(*second, 0);
+  EXPECT_EQ(backlog(), 0);
+  EXPECT_EQ(relay.published(), 3);
+
+  // stop() deletes what the last step published, and gives the lease up.
+  change_state("case-3", "forwarded");
+  ASSERT_EQ(*relay.relay_once(), 1);
+  relay.stop();
+  EXPECT_EQ(backlog(), 0);
+  EXPECT_TRUE(redis_->command({"EXISTS", Keyspace(service_).outbox() + ":lease"})->integer() == 0);
+}
+
 TEST_F(OutboxIntegration, an_entry_whose_delivery_fails_stays_in_the_outbox_and_blocks_later_ones) {
   Keyspace ks(service_);
   // A topic that does not exist (auto-creation is off): its delivery report fails.

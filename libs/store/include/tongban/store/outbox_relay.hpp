@@ -10,6 +10,7 @@
 #include <mutex>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "tongban/bus/producer.hpp"
 #include "tongban/core/result.hpp"
@@ -48,9 +49,10 @@ class OutboxRelay {
   // Finishes the batch in hand, releases the lease, joins.
   void stop();
 
-  // One step, for callers that drive the relay themselves: take or renew the lease and
-  // relay up to one batch. Returns the number of entries published and deleted (0 when
-  // another relay holds the lease or the outbox is empty).
+  // One step, for callers that drive the relay themselves, in one Redis round trip: delete
+  // what the previous step published, take or renew the lease and read up to one batch; then
+  // publish it. Returns the number of entries published (0 when another relay holds the
+  // lease or the outbox is empty); they are deleted by the next step, or by stop().
   Result<int> relay_once();
 
   // XLEN of the outbox: entries not yet published (for /metrics and the portal).
@@ -64,8 +66,9 @@ class OutboxRelay {
 
  private:
   void run();
-  Result<bool> hold_lease();
-  void release_lease();
+  void note_leader(bool held);
+  // XDEL of what was published and not yet deleted, then the lease released.
+  void finish();
   void wait_for_entries();
   void pause(std::chrono::milliseconds d);
 
@@ -81,6 +84,8 @@ class OutboxRelay {
   std::atomic<bool> leader_{false};
   std::atomic<long long> published_{0};
   std::atomic<long long> failures_{0};
+  // Published, to be deleted by the next step (the relay's thread, or relay_once's caller).
+  std::vector<std::string> published_ids_;
   std::mutex mu_;
   std::condition_variable wake_;
   std::thread thread_;
