@@ -185,6 +185,12 @@ class KafkaConsumerRunner final : public ConsumerRunner {
   long long dead_lettered() const override { return dead_lettered_.load(); }
 
  private:
+  struct Done {  // a message handled, passed by or dead-lettered
+    std::string topic;
+    std::int32_t partition = 0;
+    std::int64_t offset = 0;
+  };
+
   void run() {
     while (!stopping_.load()) {
       // Scoped per iteration: the message is destroyed before the next poll and, at the
@@ -248,37 +254,31 @@ class KafkaConsumerRunner final : public ConsumerRunner {
       }
     }
     // The highest offset per partition: storing it covers the ones before.
-    std::vector<Done> last;
-    for (const auto& d : batch_) {
-      auto it = std::find_if(last.begin(), last.end(), [&](const Done& l) {
-        return l.partition == d.partition && l.topic == d.topic;
-      });
-      if (it == last.end()) {
-        last.push_back(d);
-      } else {
-        it->offset = std::max(it->offset, d.offset);
-      }
-    }
-    for (const auto& d : last) store_offset(d.topic.c_str(), d.partition, d.offset);
+    for (const auto& d : batch_bounds(true)) store_offset(d.topic.c_str(), d.partition, d.offset);
     batch_.clear();
   }
 
   // Seeks each partition of the batch back to its first message of the batch.
   void rewind_batch() {
-    std::vector<Done> first;
-    for (const auto& d : batch_) {
-      auto it = std::find_if(first.begin(), first.end(), [&](const Done& f) {
-        return f.partition == d.partition && f.topic == d.topic;
-      });
-      if (it == first.end()) {
-        first.push_back(d);
-      } else {
-        it->offset = std::min(it->offset, d.offset);
-      }
-    }
-    for (const auto& f : first) {
+    for (const auto& f : batch_bounds(false)) {
       rewind(IncomingMessage{f.topic, f.partition, f.offset, {}, {}, {}});
     }
+  }
+
+  // One entry per partition of the batch, with its highest offset or its lowest.
+  std::vector<Done> batch_bounds(bool highest) const {
+    std::vector<Done> out;
+    for (const auto& d : batch_) {
+      auto it = std::find_if(out.begin(), out.end(), [&](const Done& o) {
+        return o.partition == d.partition && o.topic == d.topic;
+      });
+      if (it == out.end()) {
+        out.push_back(d);
+      } else {
+        it->offset = highest ? std::max(it->offset, d.offset) : std::min(it->offset, d.offset);
+      }
+    }
+    return out;
   }
 
   // Per message: decode, dedupe, handle with bounded retries, or dead-letter. The offset
@@ -535,11 +535,6 @@ class KafkaConsumerRunner final : public ConsumerRunner {
   ConsumerOptions options_;
   EnvelopeHandler handler_;
   // With a flush hook: the messages done since the last flush, in order (poll thread only).
-  struct Done {
-    std::string topic;
-    std::int32_t partition = 0;
-    std::int64_t offset = 0;
-  };
   std::vector<Done> batch_;
   Producer& dlq_producer_;
   std::shared_ptr<DedupeStore> dedupe_;
