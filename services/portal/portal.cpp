@@ -147,8 +147,7 @@ Result<void> Portal::on_event(const bus::Envelope& e) {
   // Redis is read back whole, no event is folded (the consumer retries it). The batch that was
   // pending comes again from the broker.
   if (stale_.load()) {
-    pending_.clear();
-    pending_at_.clear();
+    touched_.clear();
     {
       std::unique_lock lock(mu_);
       state_ = State{};
@@ -162,20 +161,7 @@ Result<void> Portal::on_event(const bus::Envelope& e) {
   std::unique_lock lock(mu_);
   auto applied = apply(state_, ev);
   if (!applied) return fail(unusable(e, applied.error()));
-  if (!applied->changed) return {};
-  for (const auto& k : applied->touched) {
-    auto doc = record_json(state_, k);
-    store::Command write =
-        doc ? store::Command{"HSET", key(k.kind), k.key, boost::json::serialize(*doc)}
-            : store::Command{"HDEL", key(k.kind), k.key};
-    // A record touched again within the batch is written once, as it is now.
-    auto [at, added] = pending_at_.try_emplace(write[1] + ' ' + k.key, pending_.size());
-    if (added) {
-      pending_.push_back(std::move(write));
-    } else {
-      pending_[at->second] = std::move(write);
-    }
-  }
+  if (applied->changed) touched_.insert(applied->touched.begin(), applied->touched.end());
   return {};
 }
 
@@ -183,16 +169,26 @@ Result<void> Portal::on_event(const bus::Envelope& e) {
 // changes nothing (apply is idempotent). The cached indicators stay until their TTL: clearing
 // them on every event meant that under load every scrape computed afresh.
 Result<void> Portal::flush() {
-  if (pending_.empty()) return {};
-  auto r = svc_.redis().pipeline(pending_);
+  if (touched_.empty()) return {};
+  std::vector<store::Command> writes;  // HSET/HDEL of each touched record
+  writes.reserve(touched_.size());
+  {
+    std::shared_lock lock(mu_);
+    for (const auto& k : touched_) {
+      auto doc = record_json(state_, k);
+      writes.push_back(
+          doc ? store::Command{"HSET", key(k.kind), k.key, boost::json::serialize(*doc)}
+              : store::Command{"HDEL", key(k.kind), k.key});
+    }
+  }
+  auto r = svc_.redis().pipeline(writes);
   if (!r) {
     // Memory is ahead of Redis: a retry of this flush writes the records; if the consumer
     // gives the batch up instead, the next event reads Redis back first.
     stale_ = true;
     return fail(std::move(r.error()));
   }
-  pending_.clear();
-  pending_at_.clear();
+  touched_.clear();
   stale_ = false;
   return {};
 }

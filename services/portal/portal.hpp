@@ -7,6 +7,7 @@
 #include <chrono>
 #include <map>
 #include <mutex>
+#include <set>
 #include <shared_mutex>
 #include <string>
 
@@ -59,10 +60,9 @@ class Portal {
   std::shared_mutex mu_;            // the state: events write, requests read
   std::atomic<bool> stale_{false};  // memory differs from Redis: read it back before folding
   State state_;
-  // HSET/HDEL of each record folded since the last flush, the newest per record (the consumer's
-  // thread only). Kept through a failed flush, which is called again with them.
-  std::vector<store::Command> pending_;
-  std::unordered_map<std::string, std::size_t> pending_at_;  // "<hash key> <field>" -> index
+  // The records folded since the last flush (the consumer's thread only); flush() writes each
+  // once, as memory holds it then. Kept through a failed flush, which is called again.
+  std::set<RecordKey> touched_;
   std::mutex cache_mu_;
   std::map<Window, std::pair<std::chrono::steady_clock::time_point, boost::json::object>> cache_;
   http::Client identity_;
