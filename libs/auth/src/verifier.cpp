@@ -85,18 +85,25 @@ Verifier::~Verifier() = default;
 std::size_t Verifier::cache_size() const { return cache_->size(); }
 
 Result<Principal> Verifier::verify(std::string_view token) const {
+  if (auto cached = verify_if_cached(token)) return std::move(*cached);
+  auto verified = verify_uncached(token, seconds(clock_.now()));
+  if (!verified) return fail(std::move(verified.error()));
+  return admit(std::move(*verified));
+}
+
+std::optional<Result<Principal>> Verifier::verify_if_cached(std::string_view token) const {
   if (token.size() > options_.max_token_bytes) {
-    return fail(reject(rule::kTooLarge, "token is longer than " +
-                                            std::to_string(options_.max_token_bytes) + " bytes"));
+    return Result<Principal>(
+        fail(reject(rule::kTooLarge, "token is longer than " +
+                                         std::to_string(options_.max_token_bytes) + " bytes")));
   }
-  const std::int64_t now = seconds(clock_.now());
-  std::shared_ptr<const Claims> claims = cache_->find(token, now, keys_.version());
-  if (!claims) {
-    auto verified = verify_uncached(token, now);
-    if (!verified) return fail(std::move(verified.error()));
-    claims = std::move(*verified);
-  }
-  // Checked on every call, cached or not: a revocation must win within seconds.
+  auto claims = cache_->find(token, seconds(clock_.now()), keys_.version());
+  if (!claims) return std::nullopt;
+  return admit(std::move(claims));
+}
+
+// Checked on every call, cached or not: a revocation must win within seconds.
+Result<Principal> Verifier::admit(std::shared_ptr<const Claims> claims) const {
   if (revocations_.is_revoked(*claims)) {
     return fail(reject(rule::kRevoked, "token has been revoked"));
   }

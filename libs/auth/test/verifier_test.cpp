@@ -122,6 +122,31 @@ TEST_F(VerifierTest, the_cache_never_serves_a_token_past_its_expiry) {
   EXPECT_EQ(verify(token), "token_expired");
 }
 
+TEST_F(VerifierTest, verify_if_cached_answers_only_what_needs_no_work) {
+  auto token = sign(staff_claims(s.clock.now(), "jti-io"));
+  EXPECT_FALSE(s.verifier.verify_if_cached(token).has_value()) << "never verified: no answer";
+  EXPECT_EQ(s.verifier.cache_size(), 0u) << "and nothing was verified on the way";
+  ASSERT_EQ(verify(token), "ok");
+  auto cached = s.verifier.verify_if_cached(token);
+  ASSERT_TRUE(cached.has_value());
+  ASSERT_TRUE(cached->has_value());
+  EXPECT_EQ((*cached)->subject(), "staff-0001");
+  s.revocations.revoke_token("jti-io", s.clock.now() + 900s);
+  auto revoked = s.verifier.verify_if_cached(token);
+  ASSERT_TRUE(revoked.has_value());
+  ASSERT_FALSE(revoked->has_value());
+  EXPECT_EQ(revoked->error().rule, "token_revoked");
+  auto huge = s.verifier.verify_if_cached(std::string(9000, 'a'));
+  ASSERT_TRUE(huge.has_value()) << "refused on its size alone";
+  EXPECT_EQ(huge->error().rule, "token_too_large");
+  auto other = sign(staff_claims(s.clock.now(), "jti-later"));
+  ASSERT_EQ(verify(other), "ok");
+  s.clock.advance(900s + 30s);
+  EXPECT_FALSE(s.verifier.verify_if_cached(other).has_value())
+      << "past its expiry the cache does not answer; verify() says why";
+  EXPECT_EQ(verify(other), "token_expired");
+}
+
 TEST_F(VerifierTest, the_cache_is_bounded) {
   VerifierOptions opts = Stack::default_options();
   opts.cache_entries = 128;

@@ -67,6 +67,15 @@ Router::Router(Router&&) noexcept = default;
 Router& Router::operator=(Router&&) noexcept = default;
 
 void Router::add(Method method, std::string pattern, Handler handler, RouteOptions options) {
+  insert(Route{method, std::move(pattern), std::move(handler), {}, options});
+}
+
+void Router::add_async(Method method, std::string pattern, AsyncHandler handler) {
+  insert(Route{method, std::move(pattern), {}, std::move(handler), {}});
+}
+
+void Router::insert(Route route) {
+  const auto& pattern = route.pattern;
   Node* node = root_.get();
   for (auto seg : split_path(pattern)) {
     if (seg.size() >= 2 && seg.front() == '{' && seg.back() == '}') {
@@ -86,9 +95,9 @@ void Router::add(Method method, std::string pattern, Handler handler, RouteOptio
     }
   }
   for (const auto& r : node->routes) {
-    if (r.method == method) throw std::logic_error("route registered twice: " + pattern);
+    if (r.method == route.method) throw std::logic_error("route registered twice: " + pattern);
   }
-  node->routes.push_back(Route{method, std::move(pattern), std::move(handler), options});
+  node->routes.push_back(std::move(route));
 }
 
 Router::Match Router::match(Method method, std::string_view path) const {
@@ -147,9 +156,16 @@ Response Router::dispatch(Request& req, const Match& m) const {
     }
     return problem(404, "Not Found", "no route for " + req.path);
   }
-  req.params = m.params;
-  req.route = m.route->pattern;
+  bind(req, m);
+  if (!m.route->handler) {
+    return problem(Error::internal("asynchronous route " + req.route + " needs the server"));
+  }
   return m.route->handler(req);
+}
+
+void Router::bind(Request& req, const Match& m) {
+  req.params = m.params;
+  if (m.route) req.route = m.route->pattern;
 }
 
 }  // namespace tongban::http

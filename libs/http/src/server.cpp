@@ -4,6 +4,8 @@
 #include <algorithm>
 #include <array>
 #include <atomic>
+#include <boost/asio/any_completion_handler.hpp>
+#include <boost/asio/async_result.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/executor_work_guard.hpp>
@@ -149,6 +151,66 @@ struct State {
   }
 };
 
+// Runs a handler; one that throws broke an invariant: answer 500, keep serving others.
+template <class Run>
+Response guarded(Request& req, Run&& run) {
+  try {
+    return run();
+  } catch (const std::exception& e) {
+    log::error("handler threw",
+               {{"route", req.route}, {"request_id", req.request_id}, {"what", e.what()}});
+    return problem(Error::internal("internal error; request id " + req.request_id));
+  }
+}
+
+}  // namespace
+
+// One asynchronous request's answer: the suspended session's completion handler, resumed
+// once on the session's executor by whichever copy of the Responder answers first.
+struct Responder::Impl {
+  Impl(std::shared_ptr<State> s, asio::any_io_executor e, Request& r,
+       asio::any_completion_handler<void(Response)> h)
+      : state(std::move(s)), executor(std::move(e)), req(r), handler(std::move(h)) {}
+  ~Impl() {
+    if (answered.load()) return;
+    log::error("async handler dropped a request unanswered",
+               {{"route", req.route}, {"request_id", req.request_id}});
+    answer(problem(Error::internal("internal error; request id " + req.request_id)));
+  }
+
+  void answer(Response res) {
+    if (answered.exchange(true)) return;
+    asio::post(executor, [h = std::move(handler), r = std::move(res)]() mutable {
+      std::move(h)(std::move(r));
+    });
+  }
+
+  std::shared_ptr<State> state;  // keeps the io_context the answer is posted to
+  asio::any_io_executor executor;
+  Request& req;
+  asio::any_completion_handler<void(Response)> handler;
+  std::atomic<bool> answered{false};
+};
+
+void Responder::operator()(Response res) const { impl_->answer(std::move(res)); }
+
+void Responder::to_workers(Handler handler) const {
+  auto& state = *impl_->state;
+  if (state.queued.load() >= state.options.worker_queue_limit) {
+    state.count_rejected("worker_queue_full");
+    impl_->answer(problem(Error::unavailable("server is at capacity, retry shortly")));
+    return;
+  }
+  state.queued.fetch_add(1);
+  asio::post(state.workers, [impl = impl_, handler = std::move(handler)] {
+    auto res = guarded(impl->req, [&] { return handler(impl->req); });
+    impl->state->queued.fetch_sub(1);
+    impl->answer(std::move(res));
+  });
+}
+
+namespace {
+
 // The caller's X-Request-Id when it is sane, else the trace id: one id to grep for.
 std::string request_id_for(const std::string* given, const TraceContext& trace) {
   if (given && !given->empty() && given->size() <= 128) {
@@ -262,6 +324,8 @@ class Session : public std::enable_shared_from_this<Session> {
       Response res;
       if (!match.route || match.route->options.inline_io) {
         res = guarded_dispatch(req, match);
+      } else if (match.route->async_handler) {
+        res = co_await serve_async(req, match);
       } else if (state_->queued.load() >= state_->options.worker_queue_limit) {
         state_->count_rejected("worker_queue_full");
         res = problem(Error::unavailable("server is at capacity, retry shortly"));
@@ -407,14 +471,23 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   Response guarded_dispatch(Request& req, const Router::Match& match) {
-    try {
-      return state_->router->dispatch(req, match);
-    } catch (const std::exception& e) {
-      // A handler that throws broke an invariant: answer 500, keep serving others.
-      log::error("handler threw",
-                 {{"route", req.route}, {"request_id", req.request_id}, {"what", e.what()}});
-      return problem(Error::internal("internal error; request id " + req.request_id));
-    }
+    return guarded(req, [&] { return state_->router->dispatch(req, match); });
+  }
+
+  // The handler runs here, on the I/O thread; the session waits for its Responder.
+  asio::awaitable<Response> serve_async(Request& req, const Router::Match& match) {
+    Router::bind(req, match);
+    co_return co_await asio::async_initiate<decltype(use_awaitable), void(Response)>(
+        [this, &req, &match](auto handler) {
+          Responder respond(
+              std::make_shared<Responder::Impl>(state_, executor(), req, std::move(handler)));
+          auto res = guarded(req, [&] {
+            match.route->async_handler(req, respond);
+            return Response{};
+          });
+          if (res.status >= 500) respond(std::move(res));  // it threw
+        },
+        use_awaitable);
   }
 
   // Serialised by hand into one buffer and sent with one write: the response shape is

@@ -85,6 +85,16 @@ TEST(Router, registering_a_route_twice_is_refused_at_startup) {
   EXPECT_THROW(r.get("/v1/cases/{case_id}/b", reply("d")), std::logic_error);
 }
 
+TEST(Router, an_async_route_shares_the_trie_and_needs_the_server_to_run) {
+  Router r;
+  r.add_async(Method::post, "/v1/cases", [](Request&, Responder) {});
+  EXPECT_THROW(r.post("/v1/cases", reply("b")), std::logic_error);
+  r.get("/v1/cases", reply("list"));
+  const auto res = call(r, Method::post, "/v1/cases");
+  EXPECT_EQ(res.status, 500) << "dispatch() cannot wait for a Responder";
+  EXPECT_EQ(call(r, Method::get, "/v1/cases").body, "list");
+}
+
 TEST(Router, lists_every_route_for_metrics) {
   Router r;
   r.get("/a", reply("a"));

@@ -72,6 +72,36 @@ class ServerTest : public ::testing::Test {
       return Response::text(200, req.trace.trace_id + " " + req.request_id);
     });
     router->get("/throws", [](Request&) -> Response { throw std::runtime_error("boom"); });
+    // Asynchronous routes: answered later from another thread, handed to the workers,
+    // answered twice, dropped, thrown from.
+    router->add_async(Method::get, "/async/{word}", [this](Request& req, Responder respond) {
+      io_thread_ = std::this_thread::get_id();
+      std::thread([&req, respond] {
+        std::this_thread::sleep_for(20ms);
+        respond(Response::text(200, "later " + std::string(req.param("word"))));
+      }).detach();
+    });
+    router->add_async(Method::get, "/async-workers", [this](Request&, Responder respond) {
+      io_thread_ = std::this_thread::get_id();
+      respond.to_workers([this](Request& req) {
+        worker_thread_ = std::this_thread::get_id();
+        return Response::text(200, "worked " + req.route);
+      });
+    });
+    router->add_async(Method::get, "/async-twice", [](Request&, Responder respond) {
+      respond(Response::text(200, "first"));
+      respond(Response::text(200, "second"));
+    });
+    router->add_async(Method::get, "/async-dropped", [](Request&, Responder) {});
+    router->add_async(Method::get, "/async-throws",
+                      [](Request&, Responder) { throw std::runtime_error("boom"); });
+    router->add_async(Method::get, "/async-slow", [this](Request&, Responder respond) {
+      slow_started_ = true;
+      std::thread([this, respond] {
+        std::this_thread::sleep_for(std::chrono::milliseconds(slow_ms_.load()));
+        respond(Response::text(200, "done"));
+      }).detach();
+    });
     router_ = router;
     auto s = Server::start(opts, router, &registry_);
     ASSERT_TRUE(s) << s.error().message;
@@ -89,6 +119,8 @@ class ServerTest : public ::testing::Test {
   std::unique_ptr<Server> server_;
   std::atomic<bool> slow_started_{false};
   std::atomic<int> slow_ms_{500};
+  std::thread::id io_thread_;
+  std::thread::id worker_thread_;
   Client client_;
 };
 
@@ -259,6 +291,68 @@ TEST_F(ServerTest, full_worker_queue_answers_503) {
   EXPECT_EQ(second->status, 503);
   EXPECT_NE(second->header("Retry-After"), nullptr);
   EXPECT_EQ(first.get()->status, 200);
+}
+
+TEST_F(ServerTest, an_async_handler_answers_from_another_thread_with_its_request_intact) {
+  start();
+  for (int i = 0; i < 3; ++i) {  // keep-alive: the session goes on after each answer
+    auto r = client_.get(url("/async/w" + std::to_string(i)));
+    ASSERT_TRUE(r) << r.error().message;
+    EXPECT_EQ(r->status, 200);
+    EXPECT_EQ(r->body, "later w" + std::to_string(i));
+  }
+  EXPECT_EQ(server_->connections(), 1u);
+}
+
+TEST_F(ServerTest, an_async_handler_can_hand_its_request_to_the_worker_pool) {
+  start();
+  auto r = client_.get(url("/async-workers"));
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_EQ(r->status, 200);
+  EXPECT_EQ(r->body, "worked /async-workers");
+  EXPECT_NE(io_thread_, std::thread::id());
+  EXPECT_NE(worker_thread_, io_thread_) << "the handler ran on a worker, not the I/O thread";
+}
+
+TEST_F(ServerTest, an_async_answer_counts_once_and_an_unanswered_request_gets_a_500) {
+  start();
+  auto twice = client_.get(url("/async-twice"));
+  ASSERT_TRUE(twice);
+  EXPECT_EQ(twice->body, "first");
+  auto dropped = client_.get(url("/async-dropped"));
+  ASSERT_TRUE(dropped) << "a dropped responder answers; the connection does not hang";
+  EXPECT_EQ(dropped->status, 500);
+  auto threw = client_.get(url("/async-throws"));
+  ASSERT_TRUE(threw);
+  EXPECT_EQ(threw->status, 500);
+  EXPECT_EQ(client_.get(url("/hello"))->status, 200);
+}
+
+TEST_F(ServerTest, a_full_worker_queue_answers_503_to_an_async_handoff_too) {
+  ServerOptions o;
+  o.worker_threads = 1;
+  o.worker_queue_limit = 1;
+  start(o);
+  slow_ms_ = 800;
+  auto first = std::async(std::launch::async, [this] { return Client().get(url("/slow")); });
+  while (!slow_started_) std::this_thread::sleep_for(5ms);
+  auto second = Client().get(url("/async-workers"));
+  ASSERT_TRUE(second);
+  EXPECT_EQ(second->status, 503);
+  EXPECT_EQ(first.get()->status, 200);
+}
+
+TEST_F(ServerTest, stop_drains_an_async_request_in_flight) {
+  start();
+  slow_ms_ = 500;
+  auto pending =
+      std::async(std::launch::async, [this] { return Client().get(url("/async-slow")); });
+  while (!slow_started_) std::this_thread::sleep_for(5ms);
+  server_->stop(5s);
+  auto r = pending.get();
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_EQ(r->status, 200);
+  EXPECT_EQ(r->body, "done");
 }
 
 TEST_F(ServerTest, records_red_metrics_per_route) {

@@ -353,12 +353,26 @@ void Service::use_auth(std::function<Result<std::string>()> fetch_jwks,
   });
 }
 
-Result<auth::Principal> Service::authenticate(const http::Request& req) {
-  if (!verifier_) return fail(Error::internal("authenticate() without use_auth()"));
+namespace {
+
+Result<std::string_view> bearer_of(const http::Request& req, const auth::Verifier* verifier) {
+  if (!verifier) return fail(Error::internal("authenticate() without use_auth()"));
   const auto* header = req.header("Authorization");
-  auto token = auth::bearer_token(header ? std::string_view(*header) : std::string_view());
+  return auth::bearer_token(header ? std::string_view(*header) : std::string_view());
+}
+
+}  // namespace
+
+Result<auth::Principal> Service::authenticate(const http::Request& req) {
+  auto token = bearer_of(req, verifier_.get());
   if (!token) return fail(std::move(token.error()));
   return verifier_->verify(*token);
+}
+
+std::optional<Result<auth::Principal>> Service::authenticate_if_cached(const http::Request& req) {
+  auto token = bearer_of(req, verifier_.get());
+  if (!token) return Result<auth::Principal>(fail(std::move(token.error())));
+  return verifier_->verify_if_cached(*token);
 }
 
 Result<void> apply_revocation(auth::RevocationList& list, const bus::Envelope& e) {

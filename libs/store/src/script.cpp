@@ -66,6 +66,17 @@ Result<Reply> Script::run(Redis& redis, const std::vector<std::string>& keys,
   return run_on(redis, *this, keys, args);
 }
 
+void Script::async_run(Redis& redis, std::vector<std::string> keys, std::vector<std::string> args,
+                       ReplyCallback done) const {
+  auto evalsha = evalsha_command(keys, args);
+  redis.async_command(std::move(evalsha),
+                      [this, &redis, keys = std::move(keys), args = std::move(args),
+                       done = std::move(done)](Result<Reply> r) mutable {
+                        if (!r || !is_noscript(*r)) return done(std::move(r));
+                        redis.async_command(eval_command(keys, args), std::move(done));
+                      });
+}
+
 Result<std::vector<Reply>> Script::run_all(Redis& redis, const std::vector<Call>& calls) const {
   std::vector<Command> commands;
   commands.reserve(calls.size());

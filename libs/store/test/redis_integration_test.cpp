@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <future>
 #include <latch>
 #include <thread>
 #include <vector>
@@ -354,6 +355,35 @@ TEST(RedisFaults, a_script_runs_again_after_the_server_lost_its_script_cache) {
   EXPECT_EQ(redis->command({"GET", "case"})->str(), "c");
   // EVAL cached it again.
   EXPECT_EQ(redis->command({"SCRIPT", "EXISTS", kCas.sha()})->array().at(0).integer(), 1);
+}
+
+TEST(RedisFaults, an_async_run_answers_on_the_io_thread_and_falls_back_to_the_source_too) {
+  LocalRedisServer server;
+  ASSERT_TRUE(server.start());
+  auto redis = connect_or_die(server.options());
+  redis->command({"SET", "case", "a"});
+  ASSERT_TRUE(redis->command({"SCRIPT", "FLUSH"})->is_status("OK"));
+  auto run = [&](std::string from, std::string to) {
+    std::promise<Result<Reply>> answered;
+    kCas.async_run(*redis, {"case"}, {std::move(from), std::move(to)},
+                   [&](Result<Reply> r) { answered.set_value(std::move(r)); });
+    return answered.get_future().get();
+  };
+  auto r = run("a", "b");  // EVALSHA → NOSCRIPT → EVAL, sent from the I/O thread
+  ASSERT_TRUE(r.has_value()) << r.error().message;
+  EXPECT_EQ(r->integer(), 1) << r->debug_string();
+  EXPECT_EQ(redis->command({"SCRIPT", "EXISTS", kCas.sha()})->array().at(0).integer(), 1);
+  auto hit = run("b", "c");
+  ASSERT_TRUE(hit.has_value());
+  EXPECT_EQ(hit->integer(), 1);
+  auto refused = run("a", "z");  // the script's own answer, not an error
+  ASSERT_TRUE(refused.has_value());
+  EXPECT_EQ(refused->integer(), 0);
+  EXPECT_EQ(redis->command({"GET", "case"})->str(), "c");
+  server.stop();
+  auto down = run("c", "d");
+  ASSERT_FALSE(down.has_value()) << "no connection: an Error, not a Reply";
+  EXPECT_EQ(down.error().code, Errc::unavailable);
 }
 
 TEST(RedisFaults, runs_in_one_round_trip_run_again_by_source_after_the_script_cache_was_lost) {

@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cstddef>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -65,10 +66,16 @@ class Verifier {
   // Thread-safe. May block on one JWKS fetch when the token names an unknown kid (at
   // most once per JwksCacheOptions::min_refresh_interval across all callers).
   Result<Principal> verify(std::string_view token) const;
+  // verify()'s answer when it needs no work: the token was verified before and is still
+  // cached (its expiry and revocation are checked again), or is refused on its size alone.
+  // nullopt: it would have to be verified — for a caller on an I/O thread, which must not
+  // wait for a JWKS fetch.
+  std::optional<Result<Principal>> verify_if_cached(std::string_view token) const;
 
   std::size_t cache_size() const;
 
  private:
+  Result<Principal> admit(std::shared_ptr<const Claims> claims) const;
   Result<std::shared_ptr<const Claims>> verify_uncached(std::string_view token,
                                                         std::int64_t now) const;
 

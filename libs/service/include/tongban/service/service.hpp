@@ -79,6 +79,9 @@ class Service {
   // The caller's identity from "Authorization: Bearer <JWT>". Errors are 401-mapped and
   // name the rule broken (expired, bad signature, revoked, ...).
   Result<auth::Principal> authenticate(const http::Request& req);
+  // authenticate() for an asynchronous handler on the I/O thread: nullopt when the token
+  // would have to be verified first (see Verifier::verify_if_cached).
+  std::optional<Result<auth::Principal>> authenticate_if_cached(const http::Request& req);
   // Fed by identity's revocation events (identity issue); shared by authenticate().
   auth::RevocationList& revocations();
 

@@ -24,6 +24,11 @@ class Script {
                     const std::vector<std::string>& args) const;
   Result<Reply> run(RedisSession& session, const std::vector<std::string>& keys,
                     const std::vector<std::string>& args) const;
+  // The same without waiting: `done` runs on the client's I/O thread, so it must be quick and
+  // must not block. A NOSCRIPT answer is sent again by source from there. The Script must
+  // outlive the reply (scripts are constants).
+  void async_run(Redis& redis, std::vector<std::string> keys, std::vector<std::string> args,
+                 ReplyCallback done) const;
   // Several runs in one round trip (a pipeline of EVALSHA); a run the server had no script
   // for is sent again by source. One reply per run, in order; each run is atomic on its own,
   // the runs together are not (a transport error may come after some of them ran).
