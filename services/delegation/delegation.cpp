@@ -1,5 +1,7 @@
 #include "delegation.hpp"
 
+#include <prometheus/registry.h>
+
 #include <boost/json/array.hpp>
 #include <boost/json/serialize.hpp>
 #include <cctype>
@@ -188,7 +190,15 @@ Delegation::Delegation(service::Service& svc, DelegationOptions options, const C
       repo_(svc.redis(), options_.node, options_.idempotency_ttl),
       reference_(repo_, options_.reference_ttl),
       sweep_(repo_, options_.calendar, clock_),
-      peers_(http::ClientOptions{options_.peer_timeout, options_.peer_timeout}) {}
+      peers_(http::ClientOptions{options_.peer_timeout, options_.peer_timeout}) {
+  auto& paths = prometheus::BuildCounter()
+                    .Name("tongban_delegation_submissions_total")
+                    .Help(
+                        "Submissions by where they ran: io_thread (everything cached, an "
+                        "asynchronous write) or workers")
+                    .Register(svc_.metrics().prom());
+  submission_paths_ = {&paths.Add({{"path", "io_thread"}}), &paths.Add({{"path", "workers"}})};
+}
 
 Delegation::~Delegation() = default;
 

@@ -7,6 +7,7 @@
 #include <set>
 #include <string>
 #include <thread>
+#include <variant>
 
 #include "domain/authority.hpp"
 #include "domain/calendar.hpp"
@@ -90,9 +91,20 @@ class Delegation {
   Result<void> on_agreement_event(const bus::Envelope& e);
   Result<void> on_catalog_event(const bus::Envelope& e);
 
+  // A submission: on the I/O thread when everything it reads is cached, else on a worker.
+  void submit_async(http::Request& req, const http::Responder& respond);
+  http::Response submit(http::Request& req);
+  // A submission up to its write: the refusal, or the write and the answer it stores.
+  // `cached_only`: reads only what is cached and calls no one (missed set when it would).
+  struct SubmissionWrite {
+    CaseWrite write;
+    std::string answer;
+  };
+  std::variant<http::Response, SubmissionWrite> prepare_submission(
+      http::Request& req, const auth::Principal& who, const Actor& actor, const std::string& idem,
+      ReferenceCache::CachedOnly* cached_only);
+  http::Response submitted(Result<WriteResult> written, SubmissionWrite& s);
   // A command on a case (transition or rating), with idempotency and the compare-and-set.
-  http::Response submit(http::Request& req, const auth::Principal& who, const Actor& actor,
-                        const std::string& idem);
   http::Response transition(http::Request& req, CaseAction action);
   http::Response apply_transition(http::Request& req, const auth::Principal& who,
                                   const Actor& actor, const std::string& idem, CaseAction action);
@@ -118,6 +130,12 @@ class Delegation {
   ReferenceCache reference_;
   OverdueSweep sweep_;
   http::Client peers_;
+  // Where submissions ran (delegation_submissions_total{path}): a cold cache or datahub
+  // checks send them to the workers.
+  struct SubmissionPaths {
+    prometheus::Counter* io_thread = nullptr;
+    prometheus::Counter* workers = nullptr;
+  } submission_paths_;
   std::mutex wake_mu_;
   std::condition_variable_any wake_;
   std::jthread background_;

@@ -496,6 +496,40 @@ TEST_F(CrossCity, a_case_crosses_two_nodes_from_submission_to_rating) {
   ASSERT_EQ(page2.at("cases").as_array().size(), 1u);
   EXPECT_EQ(text(page2.at("cases").as_array()[0].at("id")), id);
   EXPECT_TRUE(page2.at("next_cursor").is_null());
+
+  // A submission whose token and references are cached (for a second) and which needs no
+  // data check runs on the I/O thread with an asynchronous write; it answers as a worker's
+  // does — created, readable at once, replayed for its key.
+  const auto submissions_on = [&](const std::string& path) {
+    const auto metrics = get(a_ + "/metrics", "").body;
+    const std::string name = "tongban_delegation_submissions_total{path=\"" + path + "\"} ";
+    const auto at = metrics.find(name);
+    return at == std::string::npos ? -1.0 : std::stod(metrics.substr(at + name.size()));
+  };
+  const auto workers_before = submissions_on("workers");
+  const auto io_before = submissions_on("io_thread");
+  ASSERT_GT(workers_before, 0) << "the submissions above that asked datahub ran on workers";
+  ASSERT_GE(io_before, 0);
+  auto io_submission = all_materials;
+  io_submission["applicant"].as_object()["subject"] = applicant + "-io";
+  std::string io_key;
+  for (int attempt = 0; attempt < 20 && submissions_on("io_thread") == io_before; ++attempt) {
+    io_key = "submit-io-" + tongban::ids::random_hex(6);
+    r = post(a_ + "/v1/cases", clerk_a, io_submission, io_key);
+    ASSERT_EQ(r.status, 201) << r.body;
+  }
+  ASSERT_GT(submissions_on("io_thread"), io_before) << "a submission with everything cached";
+  const auto io_id = str(parse(r), "id");
+  ASSERT_NE(r.header("Location"), nullptr);
+  EXPECT_EQ(*r.header("Location"), "/v1/cases/" + io_id);
+  EXPECT_EQ(str(parse(r), "materials_check"), "not_needed");
+  auto io_read = get(a_ + "/v1/cases/" + io_id, clerk_a);
+  EXPECT_EQ(io_read.status, 200) << "written before it was answered";
+  EXPECT_EQ(str(parse(io_read), "state"), "SUBMITTED");
+  auto io_again = post(a_ + "/v1/cases", clerk_a, io_submission, io_key);
+  EXPECT_EQ(io_again.status, 201) << io_again.body;
+  EXPECT_EQ(str(parse(io_again), "id"), io_id);
+  EXPECT_NE(io_again.header("Idempotent-Replayed"), nullptr);
 }
 
 // After the life cycle above (same suite, same stack): the portal's indicators show it, a

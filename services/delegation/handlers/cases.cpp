@@ -74,14 +74,8 @@ boost::json::object Delegation::case_view(boost::json::object o, const CaseRecor
 void Delegation::add_case_routes() {
   auto& r = svc_.router();
 
-  r.post("/v1/cases", [this](http::Request& req) {
-    auto who = svc_.authenticate(req);
-    if (!who) return http::problem(who.error());
-    const auto actor = actor_of(*who);
-    auto idem = idempotency_key(req, actor.subject);
-    if (!idem) return http::problem(idem.error());
-    return replay_if_refused(*idem, submit(req, *who, actor, *idem));
-  });
+  r.add_async(http::Method::post, "/v1/cases",
+              [this](http::Request& req, http::Responder respond) { submit_async(req, respond); });
 
   for (auto action : all_case_actions()) {
     r.post("/v1/cases/{id}/" + std::string(to_string(action)),
@@ -101,8 +95,61 @@ http::Response Delegation::replay_if_refused(const std::string& idem, http::Resp
   return answer;
 }
 
-http::Response Delegation::submit(http::Request& req, const auth::Principal& who,
-                                  const Actor& actor, const std::string& idem) {
+http::Response Delegation::submit(http::Request& req) {
+  submission_paths_.workers->Increment();
+  auto who = svc_.authenticate(req);
+  if (!who) return http::problem(who.error());
+  const auto actor = actor_of(*who);
+  auto idem = idempotency_key(req, actor.subject);
+  if (!idem) return http::problem(idem.error());
+  auto prepared = prepare_submission(req, *who, actor, *idem, nullptr);
+  if (auto* refused = std::get_if<http::Response>(&prepared)) {
+    return replay_if_refused(*idem, std::move(*refused));
+  }
+  auto& s = std::get<SubmissionWrite>(prepared);
+  return submitted(repo_.write(s.write), s);
+}
+
+// A submission whose token, item, agreement and implementation are cached, and which needs
+// no data check, is prepared here on the I/O thread and written without a thread waiting
+// for Redis: its answer is sent from the Redis client's thread. Anything else — a cache
+// miss, a datahub check, a refusal that may be the retry of a written command — goes to
+// the worker pool and starts again there: nothing was written.
+void Delegation::submit_async(http::Request& req, const http::Responder& respond) {
+  const auto on_workers = [this](http::Request& r) { return submit(r); };
+  auto who = svc_.authenticate_if_cached(req);
+  if (!who) return respond.to_workers(on_workers);
+  if (!*who) return respond(http::problem(who->error()));
+  const auto actor = actor_of(**who);
+  auto idem = idempotency_key(req, actor.subject);
+  if (!idem) return respond(http::problem(idem.error()));
+  ReferenceCache::CachedOnly cached_only;
+  auto prepared = prepare_submission(req, **who, actor, *idem, &cached_only);
+  if (cached_only.missed) return respond.to_workers(on_workers);
+  if (auto* refused = std::get_if<http::Response>(&prepared)) {
+    if (!idem->empty() && refused->status >= 400 && refused->status < 500) {
+      return respond.to_workers(on_workers);
+    }
+    return respond(std::move(*refused));
+  }
+  submission_paths_.io_thread->Increment();
+  auto s = std::make_shared<SubmissionWrite>(std::move(std::get<SubmissionWrite>(prepared)));
+  repo_.async_write(s->write, [this, s, respond](Result<WriteResult> written) {
+    respond(submitted(std::move(written), *s));
+  });
+}
+
+http::Response Delegation::submitted(Result<WriteResult> written, SubmissionWrite& s) {
+  if (!written) return http::problem(written.error());
+  if (written->outcome == WriteOutcome::replayed) return replay(written->replay);
+  auto res = http::Response::text(201, std::move(s.answer), "application/json");
+  res.set_header("Location", "/v1/cases/" + s.write.record.id);
+  return res;
+}
+
+std::variant<http::Response, Delegation::SubmissionWrite> Delegation::prepare_submission(
+    http::Request& req, const auth::Principal& who, const Actor& actor, const std::string& idem,
+    ReferenceCache::CachedOnly* cached_only) {
   auto body = http::json_body(req);
   if (!body) return http::problem(body.error());
   const json::Reader reader(*body);
@@ -143,7 +190,7 @@ http::Response Delegation::submit(http::Request& req, const auth::Principal& who
               "this node does not serve city " + receiving_city + "; submit at the node that does",
               "receiving_city", "wrong_node", false});
   }
-  auto item = reference_.item(*item_code);
+  auto item = reference_.item(*item_code, cached_only);
   if (!item) return http::problem(item.error());
   if (!*item || (*item)->withdrawn) {
     return http::problem(Error::invalid(
@@ -179,6 +226,10 @@ http::Response Delegation::submit(http::Request& req, const auth::Principal& who
                std::find(sr.materials_provided.begin(), sr.materials_provided.end(), m.name) ==
                    sr.materials_provided.end();
       });
+  if (licence_could_help && cached_only) {
+    cached_only->missed = true;  // a call to datahub: not on the I/O thread
+    return http::Response{};
+  }
   if (licence_could_help) {
     const auto* auth_header = req.header("Authorization");
     auto held = peers_.get(options_.datahub_url + "/v1/materials-check?item=" + *item_code +
@@ -204,7 +255,8 @@ http::Response Delegation::submit(http::Request& req, const auth::Principal& who
                 {{"item", *item_code}, {"status", held ? held->status : 0}});
     }
   }
-  auto pair = reference_.agreement_of_pair(receiving_city, applicant.registration_city);
+  auto pair =
+      reference_.agreement_of_pair(receiving_city, applicant.registration_city, cached_only);
   if (!pair) return http::problem(pair.error());
   std::span<const Agreement> agreements;
   if (*pair) agreements = {pair->get(), 1};
@@ -216,7 +268,7 @@ http::Response Delegation::submit(http::Request& req, const auth::Principal& who
     return http::problem(admitted.error(), {{"materials_check", materials_check}});
   }
   if (!admitted) return http::problem(admitted.error());
-  auto decide_limit = reference_.implementation(*item_code, admitted->accepting_city);
+  auto decide_limit = reference_.implementation(*item_code, admitted->accepting_city, cached_only);
   if (!decide_limit) return http::problem(decide_limit.error());
 
   CaseRecord c;
@@ -257,12 +309,7 @@ http::Response Delegation::submit(http::Request& req, const auth::Principal& who
   auto answer = boost::json::serialize(case_view(std::move(doc), c, actor));
   w.idempotency_key = idem;
   w.response = StoredResponse{201, answer};
-  auto written = repo_.write(w);
-  if (!written) return http::problem(written.error());
-  if (written->outcome == WriteOutcome::replayed) return replay(written->replay);
-  auto res = http::Response::text(201, std::move(answer), "application/json");
-  res.set_header("Location", "/v1/cases/" + c.id);
-  return res;
+  return SubmissionWrite{std::move(w), std::move(answer)};
 }
 
 http::Response Delegation::transition(http::Request& req, CaseAction action) {

@@ -135,6 +135,18 @@ std::vector<std::string> CaseRepo::index_keys(const CaseRecord& c) const {
 }
 
 Result<WriteResult> CaseRepo::write(const CaseWrite& w) {
+  auto call = write_call(w);
+  return write_result(kWrite.run(redis_, call.keys, call.args));
+}
+
+void CaseRepo::async_write(const CaseWrite& w, std::function<void(Result<WriteResult>)> done) {
+  auto call = write_call(w);
+  kWrite.async_run(
+      redis_, std::move(call.keys), std::move(call.args),
+      [done = std::move(done)](Result<store::Reply> r) { done(write_result(std::move(r))); });
+}
+
+store::Script::Call CaseRepo::write_call(const CaseWrite& w) const {
   const auto& c = w.record;
   std::vector<std::string> keys{
       key("case", c.id), key("timeline", c.id), store::Keyspace("delegation").outbox(),
@@ -174,7 +186,10 @@ Result<WriteResult> CaseRepo::write(const CaseWrite& w) {
   }
   // The timeline entries last, one argument each: the script pushes them as they are.
   for (const auto& e : w.timeline) args.push_back(boost::json::serialize(to_json(e)));
-  auto r = kWrite.run(redis_, keys, args);
+  return {std::move(keys), std::move(args)};
+}
+
+Result<WriteResult> CaseRepo::write_result(Result<store::Reply> r) {
   if (!r) return fail(std::move(r.error()));
   if (r->is_error()) return fail(Error::unavailable("redis: " + r->str()));
   const auto& a = r->array();

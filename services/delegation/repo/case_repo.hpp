@@ -7,6 +7,7 @@
 #include <atomic>
 #include <boost/json/object.hpp>
 #include <chrono>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -15,6 +16,7 @@
 #include "tongban/core/result.hpp"
 #include "tongban/store/outbox_message.hpp"
 #include "tongban/store/redis.hpp"
+#include "tongban/store/script.hpp"
 
 namespace tongban::delegation {
 
@@ -88,6 +90,9 @@ class CaseRepo {
   const std::string& node() const { return node_; }
 
   Result<WriteResult> write(const CaseWrite& w);
+  // The same write without waiting: `done` runs on the Redis client's I/O thread (quick,
+  // non-blocking). For handlers on the HTTP I/O thread.
+  void async_write(const CaseWrite& w, std::function<void(Result<WriteResult>)> done);
   Result<std::optional<CaseRecord>> load(const std::string& id);
   Result<std::vector<boost::json::object>> timeline(const std::string& id);
   Result<std::optional<StoredResponse>> stored_response(const std::string& key);
@@ -131,6 +136,9 @@ class CaseRepo {
   std::uint64_t reference_generation() const { return reference_generation_.load(); }
 
  private:
+  // The write script's keys and arguments, and what its answer means.
+  store::Script::Call write_call(const CaseWrite& w) const;
+  static Result<WriteResult> write_result(Result<store::Reply> r);
   // Ids of a lexicographic index, newest (largest uuid v7) first, `limit` after `cursor`.
   struct IdPage {
     std::vector<std::string> ids;

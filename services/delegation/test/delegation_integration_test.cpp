@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <boost/json/parse.hpp>
+#include <future>
 #include <thread>
 
 #include "delegation.hpp"
@@ -190,6 +191,40 @@ TEST_F(DelegationRedisTest, a_repeated_command_with_its_key_replays_the_first_an
   EXPECT_EQ(again->replay.body, R"({"state":"PRE_EXAMINED"})");
 }
 
+TEST_F(DelegationRedisTest, an_async_write_answers_as_the_synchronous_one_does) {
+  ManualClock clock(monday_10am());
+  auto async_write = [&](CaseRepo& repo, const CaseWrite& w) {
+    std::promise<Result<WriteResult>> answered;
+    repo.async_write(w, [&](Result<WriteResult> r) { answered.set_value(std::move(r)); });
+    return answered.get_future().get();
+  };
+  auto w = pre_examine(received_case(clock.now()));
+  w.idempotency_key = "clerk:key-async";
+  w.response = StoredResponse{200, R"({"state":"PRE_EXAMINED"})"};
+  auto first = async_write(*repo_, w);
+  ASSERT_TRUE(first) << first.error().message;
+  EXPECT_EQ(first->outcome, WriteOutcome::written);
+  auto loaded = repo_->load(w.record.id);
+  ASSERT_TRUE(loaded && *loaded);
+  EXPECT_EQ((*loaded)->state, CaseState::pre_examined);
+  auto again = async_write(*repo_, w);
+  ASSERT_TRUE(again);
+  EXPECT_EQ(again->outcome, WriteOutcome::replayed);
+  EXPECT_EQ(again->replay.body, R"({"state":"PRE_EXAMINED"})");
+  w.idempotency_key.clear();
+  auto stale = async_write(*repo_, w);
+  ASSERT_TRUE(stale);
+  EXPECT_EQ(stale->outcome, WriteOutcome::stale);
+  EXPECT_EQ(stale->stored_version, w.record.version);
+  // The server lost its scripts: the write is sent again by source.
+  ASSERT_TRUE(redis_->command({"SCRIPT", "FLUSH"})->is_status("OK"));
+  auto next = pre_examine(w.record);
+  next.record.state = CaseState::forwarded;
+  auto after_flush = async_write(*repo_, next);
+  ASSERT_TRUE(after_flush) << after_flush.error().message;
+  EXPECT_EQ(after_flush->outcome, WriteOutcome::written);
+}
+
 TEST_F(DelegationRedisTest, a_keyed_answer_is_kept_for_the_configured_time_only) {
   ManualClock clock(monday_10am());
   CaseRepo short_memory(*redis_, repo_->node(), std::chrono::seconds(90));
@@ -367,6 +402,35 @@ TEST_F(DelegationRedisTest, the_reference_cache_sees_its_own_writes_at_once_and_
   ASSERT_TRUE(*pair);
   EXPECT_EQ((*pair)->id, a.id);
   EXPECT_EQ(**long_lived.implementation("PS-0001", "320200"), 15);
+
+  // Cached-only reads (the I/O thread's) answer from what is held and never load: a miss
+  // says so and leaves the cache as it was.
+  ReferenceCache::CachedOnly outdated;
+  EXPECT_FALSE(long_lived.item("PS-0001", &outdated).has_value())
+      << "the agreement and implementation writes outdated the item read before them";
+  EXPECT_TRUE(outdated.missed);
+  ASSERT_TRUE(long_lived.item("PS-0001"));
+  ReferenceCache::CachedOnly cached_only;
+  EXPECT_EQ((*long_lived.agreement_of_pair("320100", "320200", &cached_only))->id, a.id);
+  EXPECT_EQ(**long_lived.implementation("PS-0001", "320200", &cached_only), 15);
+  auto held = long_lived.item("PS-0001", &cached_only);
+  ASSERT_TRUE(held.has_value());
+  EXPECT_TRUE((**held).withdrawn);
+  EXPECT_FALSE(cached_only.missed);
+  ReferenceCache cold(mine, 1h);
+  auto miss = cold.item("PS-0001", &cached_only);
+  EXPECT_FALSE(miss.has_value());
+  EXPECT_TRUE(cached_only.missed);
+  ReferenceCache::CachedOnly again;
+  EXPECT_FALSE(cold.item("PS-0001", &again).has_value()) << "the miss loaded nothing";
+  EXPECT_TRUE(again.missed);
+  ASSERT_TRUE(cold.item("PS-0001"));  // a worker's read loads it
+  ReferenceCache::CachedOnly warm;
+  EXPECT_TRUE(cold.item("PS-0001", &warm).has_value());
+  EXPECT_FALSE(warm.missed);
+  ReferenceCache::CachedOnly never;
+  EXPECT_FALSE(uncached.item("PS-0001", &never).has_value()) << "ttl 0 holds nothing";
+  EXPECT_TRUE(never.missed);
 }
 
 TEST(DelegationConfig, every_config_knob_is_documented) {
