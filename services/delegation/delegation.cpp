@@ -190,14 +190,23 @@ Delegation::Delegation(service::Service& svc, DelegationOptions options, const C
       repo_(svc.redis(), options_.node, options_.idempotency_ttl),
       reference_(repo_, options_.reference_ttl),
       sweep_(repo_, options_.calendar, clock_),
-      peers_(http::ClientOptions{options_.peer_timeout, options_.peer_timeout}) {
-  auto& paths = prometheus::BuildCounter()
-                    .Name("tongban_delegation_submissions_total")
-                    .Help(
-                        "Submissions by where they ran: io_thread (everything cached, an "
-                        "asynchronous write) or workers")
-                    .Register(svc_.metrics().prom());
-  submission_paths_ = {&paths.Add({{"path", "io_thread"}}), &paths.Add({{"path", "workers"}})};
+      peers_(http::ClientOptions{options_.peer_timeout, options_.peer_timeout}),
+      paths_(svc.metrics()) {}
+
+Delegation::Paths::Paths(metrics::Registry& registry) {
+  auto& family = prometheus::BuildCounter()
+                     .Name("tongban_delegation_requests_total")
+                     .Help(
+                         "Submissions, transitions and case reads by where they ran: "
+                         "io_thread (asynchronous Redis calls) or workers")
+                     .Register(registry.prom());
+  int i = 0;
+  for (const char* request : {"submission", "transition", "case_read"}) {
+    for (const char* path : {"workers", "io_thread"}) {
+      counters_[static_cast<std::size_t>(i++)] =
+          &family.Add({{"request", request}, {"path", path}});
+    }
+  }
 }
 
 Delegation::~Delegation() = default;

@@ -3,6 +3,7 @@
 // always crosses Kafka (the accepting side builds its copy from the FORWARDED event).
 #pragma once
 
+#include <array>
 #include <condition_variable>
 #include <set>
 #include <string>
@@ -91,23 +92,30 @@ class Delegation {
   Result<void> on_agreement_event(const bus::Envelope& e);
   Result<void> on_catalog_event(const bus::Envelope& e);
 
-  // A submission: on the I/O thread when everything it reads is cached, else on a worker.
+  // Submissions, transitions and case reads run on the HTTP I/O thread with asynchronous
+  // Redis calls when everything else they need is in memory, else on a worker.
   void submit_async(http::Request& req, const http::Responder& respond);
   http::Response submit(http::Request& req);
-  // A submission up to its write: the refusal, or the write and the answer it stores.
-  // `cached_only`: reads only what is cached and calls no one (missed set when it would).
-  struct SubmissionWrite {
+  void transition_async(http::Request& req, const http::Responder& respond, CaseAction action);
+  http::Response transition(http::Request& req, CaseAction action);
+  void read_case_async(http::Request& req, const http::Responder& respond);
+  http::Response read_case(http::Request& req);
+  http::Response case_answer(const Result<std::optional<CaseRecord>>& c, const Actor& actor) const;
+  // A command up to its write: the refusal, or the write and the answer it stores.
+  // `cached_only`: reads only what is in memory and calls no one (`missed` set when it
+  // would have to).
+  struct CommandWrite {
     CaseWrite write;
     std::string answer;
   };
-  std::variant<http::Response, SubmissionWrite> prepare_submission(
+  std::variant<http::Response, CommandWrite> prepare_submission(
       http::Request& req, const auth::Principal& who, const Actor& actor, const std::string& idem,
       ReferenceCache::CachedOnly* cached_only);
-  http::Response submitted(Result<WriteResult> written, SubmissionWrite& s);
-  // A command on a case (transition or rating), with idempotency and the compare-and-set.
-  http::Response transition(http::Request& req, CaseAction action);
-  http::Response apply_transition(http::Request& req, const auth::Principal& who,
-                                  const Actor& actor, const std::string& idem, CaseAction action);
+  std::variant<http::Response, CommandWrite> prepare_transition(
+      http::Request& req, const auth::Principal& who, const Actor& actor, const std::string& idem,
+      CaseAction action, const CaseRecord& c, ReferenceCache::CachedOnly* cached_only);
+  void write_async(CommandWrite command, const http::Responder& respond);
+  http::Response answer_write(Result<WriteResult> written, CommandWrite& s);
   http::Response replay_if_refused(const std::string& idem, http::Response answer);
   http::Response rate_case(http::Request& req);
   // The answer of an agreement command, stored with its event.
@@ -130,12 +138,17 @@ class Delegation {
   ReferenceCache reference_;
   OverdueSweep sweep_;
   http::Client peers_;
-  // Where submissions ran (delegation_submissions_total{path}): a cold cache or datahub
-  // checks send them to the workers.
-  struct SubmissionPaths {
-    prometheus::Counter* io_thread = nullptr;
-    prometheus::Counter* workers = nullptr;
-  } submission_paths_;
+  // Where requests ran (tongban_delegation_requests_total{request, path}): a cold cache, a
+  // new token, a datahub check or a forward sends them to the workers.
+  class Paths {
+   public:
+    enum Request { submission, transition, case_read };
+    explicit Paths(metrics::Registry& registry);
+    void count(Request r, bool io_thread) { counters_[r * 2 + (io_thread ? 1 : 0)]->Increment(); }
+
+   private:
+    std::array<prometheus::Counter*, 6> counters_{};
+  } paths_;
   std::mutex wake_mu_;
   std::condition_variable_any wake_;
   std::jthread background_;

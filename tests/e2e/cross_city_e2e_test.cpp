@@ -500,12 +500,22 @@ TEST_F(CrossCity, a_case_crosses_two_nodes_from_submission_to_rating) {
   // A submission whose token and references are cached (for a second) and which needs no
   // data check runs on the I/O thread with an asynchronous write; it answers as a worker's
   // does — created, readable at once, replayed for its key.
-  const auto submissions_on = [&](const std::string& path) {
+  const auto handled_on = [&](const std::string& request, const std::string& path) {
+    // tongban_delegation_requests_total{path="...",request="..."} N
     const auto metrics = get(a_ + "/metrics", "").body;
-    const std::string name = "tongban_delegation_submissions_total{path=\"" + path + "\"} ";
+    const std::string name =
+        "tongban_delegation_requests_total{path=\"" + path + "\",request=\"" + request + "\"} ";
     const auto at = metrics.find(name);
     return at == std::string::npos ? -1.0 : std::stod(metrics.substr(at + name.size()));
   };
+  const auto submissions_on = [&](const std::string& path) {
+    return handled_on("submission", path);
+  };
+  // The flow's transitions and reads with cached tokens ran on the I/O thread too; a forward
+  // (it reads the timeline) on a worker.
+  EXPECT_GT(handled_on("transition", "io_thread"), 0);
+  EXPECT_GT(handled_on("transition", "workers"), 0);
+  EXPECT_GT(handled_on("case_read", "io_thread"), 0);
   const auto workers_before = submissions_on("workers");
   const auto io_before = submissions_on("io_thread");
   ASSERT_GT(workers_before, 0) << "the submissions above that asked datahub ran on workers";

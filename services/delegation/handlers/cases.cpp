@@ -78,8 +78,10 @@ void Delegation::add_case_routes() {
               [this](http::Request& req, http::Responder respond) { submit_async(req, respond); });
 
   for (auto action : all_case_actions()) {
-    r.post("/v1/cases/{id}/" + std::string(to_string(action)),
-           [this, action](http::Request& req) { return transition(req, action); });
+    r.add_async(http::Method::post, "/v1/cases/{id}/" + std::string(to_string(action)),
+                [this, action](http::Request& req, http::Responder respond) {
+                  transition_async(req, respond, action);
+                });
   }
   r.post("/v1/cases/{id}/rating", [this](http::Request& req) { return rate_case(req); });
 }
@@ -96,7 +98,7 @@ http::Response Delegation::replay_if_refused(const std::string& idem, http::Resp
 }
 
 http::Response Delegation::submit(http::Request& req) {
-  submission_paths_.workers->Increment();
+  paths_.count(Paths::submission, false);
   auto who = svc_.authenticate(req);
   if (!who) return http::problem(who.error());
   const auto actor = actor_of(*who);
@@ -106,8 +108,8 @@ http::Response Delegation::submit(http::Request& req) {
   if (auto* refused = std::get_if<http::Response>(&prepared)) {
     return replay_if_refused(*idem, std::move(*refused));
   }
-  auto& s = std::get<SubmissionWrite>(prepared);
-  return submitted(repo_.write(s.write), s);
+  auto& s = std::get<CommandWrite>(prepared);
+  return answer_write(repo_.write(s.write), s);
 }
 
 // A submission whose token, item, agreement and implementation are cached, and which needs
@@ -132,22 +134,39 @@ void Delegation::submit_async(http::Request& req, const http::Responder& respond
     }
     return respond(std::move(*refused));
   }
-  submission_paths_.io_thread->Increment();
-  auto s = std::make_shared<SubmissionWrite>(std::move(std::get<SubmissionWrite>(prepared)));
+  paths_.count(Paths::submission, true);
+  write_async(std::get<CommandWrite>(std::move(prepared)), respond);
+}
+
+void Delegation::write_async(CommandWrite command, const http::Responder& respond) {
+  auto s = std::make_shared<CommandWrite>(std::move(command));
   repo_.async_write(s->write, [this, s, respond](Result<WriteResult> written) {
-    respond(submitted(std::move(written), *s));
+    respond(answer_write(std::move(written), *s));
   });
 }
 
-http::Response Delegation::submitted(Result<WriteResult> written, SubmissionWrite& s) {
+// What a command's client is told once its write is answered: the answer prepared with it,
+// the first answer again for a repeated key, or the version conflict of a lost race.
+http::Response Delegation::answer_write(Result<WriteResult> written, CommandWrite& s) {
   if (!written) return http::problem(written.error());
-  if (written->outcome == WriteOutcome::replayed) return replay(written->replay);
-  auto res = http::Response::text(201, std::move(s.answer), "application/json");
-  res.set_header("Location", "/v1/cases/" + s.write.record.id);
+  switch (written->outcome) {
+    case WriteOutcome::replayed:
+      return replay(written->replay);
+    case WriteOutcome::stale:
+      return http::problem(Error{Errc::conflict,
+                                 "someone else changed the case first (now version " +
+                                     std::to_string(written->stored_version) + "); read it again",
+                                 "version", "version_conflict", true});
+    default:
+      break;
+  }
+  auto res = http::Response::text(s.write.response.status, std::move(s.answer), "application/json");
+  if (s.write.mode == WriteMode::create)
+    res.set_header("Location", "/v1/cases/" + s.write.record.id);
   return res;
 }
 
-std::variant<http::Response, Delegation::SubmissionWrite> Delegation::prepare_submission(
+std::variant<http::Response, Delegation::CommandWrite> Delegation::prepare_submission(
     http::Request& req, const auth::Principal& who, const Actor& actor, const std::string& idem,
     ReferenceCache::CachedOnly* cached_only) {
   auto body = http::json_body(req);
@@ -309,26 +328,66 @@ std::variant<http::Response, Delegation::SubmissionWrite> Delegation::prepare_su
   auto answer = boost::json::serialize(case_view(std::move(doc), c, actor));
   w.idempotency_key = idem;
   w.response = StoredResponse{201, answer};
-  return SubmissionWrite{std::move(w), std::move(answer)};
+  return CommandWrite{std::move(w), std::move(answer)};
 }
 
 http::Response Delegation::transition(http::Request& req, CaseAction action) {
+  paths_.count(Paths::transition, false);
   auto who = svc_.authenticate(req);
   if (!who) return http::problem(who.error());
   const auto actor = actor_of(*who);
   auto idem = idempotency_key(req, actor.subject);
   if (!idem) return http::problem(idem.error());
-  return replay_if_refused(*idem, apply_transition(req, *who, actor, *idem, action));
+  auto loaded = repo_.load(std::string(req.param("id")));
+  if (!loaded) return http::problem(loaded.error());
+  if (!*loaded) return replay_if_refused(*idem, http::problem(Error::not_found("case not found")));
+  auto prepared = prepare_transition(req, *who, actor, *idem, action, **loaded, nullptr);
+  if (auto* refused = std::get_if<http::Response>(&prepared)) {
+    return replay_if_refused(*idem, std::move(*refused));
+  }
+  return answer_write(repo_.write(std::get<CommandWrite>(prepared).write),
+                      std::get<CommandWrite>(prepared));
 }
 
-http::Response Delegation::apply_transition(http::Request& req, const auth::Principal& who,
-                                            const Actor& actor, const std::string& idem,
-                                            CaseAction action) {
-  const std::string id(req.param("id"));
-  auto loaded = repo_.load(id);
-  if (!loaded) return http::problem(loaded.error());
-  if (!*loaded) return http::problem(Error::not_found("case not found"));
-  const auto& c = **loaded;
+// As a submission: with the token cached, the case is read and written asynchronously and
+// the command prepared in between on the Redis client's thread (nothing there waits). A
+// forward (it reads the timeline too) and a refusal carrying a key go to the workers.
+void Delegation::transition_async(http::Request& req, const http::Responder& respond,
+                                  CaseAction action) {
+  const auto on_workers = [this, action](http::Request& r) { return transition(r, action); };
+  auto who = svc_.authenticate_if_cached(req);
+  if (!who) return respond.to_workers(on_workers);
+  if (!*who) return respond(http::problem(who->error()));
+  auto actor = actor_of(**who);
+  auto idem = idempotency_key(req, actor.subject);
+  if (!idem) return respond(http::problem(idem.error()));
+  repo_.async_load(
+      std::string(req.param("id")),
+      [this, &req, respond, action, on_workers, who = std::move(**who), actor = std::move(actor),
+       idem = std::move(*idem)](Result<std::optional<CaseRecord>> loaded) {
+        if (!loaded) return respond(http::problem(loaded.error()));
+        const auto refused = [&](http::Response answer) {
+          // A refusal with a key may be the retry of a command that was written.
+          if (!idem.empty() && answer.status >= 400 && answer.status < 500) {
+            return respond.to_workers(on_workers);
+          }
+          respond(std::move(answer));
+        };
+        if (!*loaded) return refused(http::problem(Error::not_found("case not found")));
+        ReferenceCache::CachedOnly cached_only;
+        auto prepared = prepare_transition(req, who, actor, idem, action, **loaded, &cached_only);
+        if (cached_only.missed) return respond.to_workers(on_workers);
+        if (auto* answer = std::get_if<http::Response>(&prepared)) {
+          return refused(std::move(*answer));
+        }
+        paths_.count(Paths::transition, true);
+        write_async(std::get<CommandWrite>(std::move(prepared)), respond);
+      });
+}
+
+std::variant<http::Response, Delegation::CommandWrite> Delegation::prepare_transition(
+    http::Request& req, const auth::Principal& who, const Actor& actor, const std::string& idem,
+    CaseAction action, const CaseRecord& c, ReferenceCache::CachedOnly* cached_only) {
   const CaseParties parties{c.applicant, c.receiving_city, c.accepting_city,
                             handover_place(c.delivery)};
   if (auto d = authorise(actor, parties, action); !d.allowed()) return http::problem(d.error());
@@ -372,6 +431,10 @@ http::Response Delegation::apply_transition(http::Request& req, const auth::Prin
                                "version", "version_mismatch", true});
   }
   if (auto ok = check_reason(action, reason->value_or("")); !ok) return http::problem(ok.error());
+  if (action == CaseAction::forward && cached_only) {
+    cached_only->missed = true;  // it reads the timeline: not on an I/O thread
+    return http::Response{};
+  }
 
   const auto now = clock_.now();
   CaseRecord next = c;
@@ -405,7 +468,7 @@ http::Response Delegation::apply_transition(http::Request& req, const auth::Prin
                       options_.node};
   if (action == CaseAction::forward) {
     // The accepting place builds its copy from this event alone: it carries the timeline.
-    auto tl = repo_.timeline(id);
+    auto tl = repo_.timeline(c.id);
     if (!tl) return http::problem(tl.error());
     boost::json::array all;
     for (auto& t : *tl) all.push_back(std::move(t));
@@ -432,20 +495,7 @@ http::Response Delegation::apply_transition(http::Request& req, const auth::Prin
   auto answer = boost::json::serialize(case_view(std::move(doc), next, actor));
   w.idempotency_key = idem;
   w.response = StoredResponse{200, answer};
-  auto written = repo_.write(w);
-  if (!written) return http::problem(written.error());
-  switch (written->outcome) {
-    case WriteOutcome::replayed:
-      return replay(written->replay);
-    case WriteOutcome::stale:
-      return http::problem(Error{Errc::conflict,
-                                 "someone else changed the case first (now version " +
-                                     std::to_string(written->stored_version) + "); read it again",
-                                 "version", "version_conflict", true});
-    default:
-      break;
-  }
-  return http::Response::text(200, std::move(answer), "application/json");
+  return CommandWrite{std::move(w), std::move(answer)};
 }
 
 http::Response Delegation::rate_case(http::Request& req) {

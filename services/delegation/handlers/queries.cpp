@@ -26,21 +26,42 @@ Result<std::size_t> page_limit(const http::Request& req) {
   return static_cast<std::size_t>(v);
 }
 
+http::Response Delegation::case_answer(const Result<std::optional<CaseRecord>>& c,
+                                       const Actor& actor) const {
+  if (!c) return http::problem(c.error());
+  if (!*c) return http::problem(Error::not_found("case not found"));
+  if (auto d = may_view(actor, parties_of(**c)); !d.allowed()) return http::problem(d.error());
+  auto res = http::Response::json(200, case_view(**c, actor));
+  res.set_header("ETag", "\"" + std::to_string((*c)->version) + "\"");
+  return res;
+}
+
+http::Response Delegation::read_case(http::Request& req) {
+  paths_.count(Paths::case_read, false);
+  auto who = svc_.authenticate(req);
+  if (!who) return http::problem(who.error());
+  return case_answer(repo_.load(std::string(req.param("id"))), actor_of(*who));
+}
+
+// With the token cached, the read is asynchronous and the answer is built on the Redis
+// client's thread: a hand-off poll costs no worker.
+void Delegation::read_case_async(http::Request& req, const http::Responder& respond) {
+  auto who = svc_.authenticate_if_cached(req);
+  if (!who) return respond.to_workers([this](http::Request& r) { return read_case(r); });
+  if (!*who) return respond(http::problem(who->error()));
+  paths_.count(Paths::case_read, true);
+  repo_.async_load(std::string(req.param("id")),
+                   [this, respond, actor = actor_of(**who)](Result<std::optional<CaseRecord>> c) {
+                     respond(case_answer(c, actor));
+                   });
+}
+
 void Delegation::add_query_routes() {
   auto& r = svc_.router();
 
-  r.get("/v1/cases/{id}", [this](http::Request& req) {
-    auto who = svc_.authenticate(req);
-    if (!who) return http::problem(who.error());
-    const auto actor = actor_of(*who);
-    auto c = repo_.load(std::string(req.param("id")));
-    if (!c) return http::problem(c.error());
-    if (!*c) return http::problem(Error::not_found("case not found"));
-    if (auto d = may_view(actor, parties_of(**c)); !d.allowed()) return http::problem(d.error());
-    auto res = http::Response::json(200, case_view(**c, actor));
-    res.set_header("ETag", "\"" + std::to_string((*c)->version) + "\"");
-    return res;
-  });
+  r.add_async(
+      http::Method::get, "/v1/cases/{id}",
+      [this](http::Request& req, http::Responder respond) { read_case_async(req, respond); });
 
   r.get("/v1/cases/{id}/timeline", [this](http::Request& req) {
     auto who = svc_.authenticate(req);

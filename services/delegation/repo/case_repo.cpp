@@ -219,7 +219,17 @@ Result<WriteResult> CaseRepo::write_result(Result<store::Reply> r) {
 }
 
 Result<std::optional<CaseRecord>> CaseRepo::load(const std::string& id) {
-  auto r = redis_.command({"HGET", key("case", id), "doc"});
+  return loaded_case(redis_.command({"HGET", key("case", id), "doc"}));
+}
+
+void CaseRepo::async_load(const std::string& id,
+                          std::function<void(Result<std::optional<CaseRecord>>)> done) {
+  redis_.async_command(
+      {"HGET", key("case", id), "doc"},
+      [done = std::move(done)](Result<store::Reply> r) { done(loaded_case(std::move(r))); });
+}
+
+Result<std::optional<CaseRecord>> CaseRepo::loaded_case(Result<store::Reply> r) {
   if (!r) return fail(std::move(r.error()));
   auto doc = parse_doc(*r);
   if (!doc) return fail(std::move(doc.error()));

@@ -94,6 +94,9 @@ class CaseRepo {
   // non-blocking). For handlers on the HTTP I/O thread.
   void async_write(const CaseWrite& w, std::function<void(Result<WriteResult>)> done);
   Result<std::optional<CaseRecord>> load(const std::string& id);
+  // The same without waiting: `done` runs on the Redis client's I/O thread.
+  void async_load(const std::string& id,
+                  std::function<void(Result<std::optional<CaseRecord>>)> done);
   Result<std::vector<boost::json::object>> timeline(const std::string& id);
   Result<std::optional<StoredResponse>> stored_response(const std::string& key);
 
@@ -139,6 +142,7 @@ class CaseRepo {
   // The write script's keys and arguments, and what its answer means.
   store::Script::Call write_call(const CaseWrite& w) const;
   static Result<WriteResult> write_result(Result<store::Reply> r);
+  static Result<std::optional<CaseRecord>> loaded_case(Result<store::Reply> r);
   // Ids of a lexicographic index, newest (largest uuid v7) first, `limit` after `cursor`.
   struct IdPage {
     std::vector<std::string> ids;

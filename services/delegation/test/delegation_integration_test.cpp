@@ -216,6 +216,20 @@ TEST_F(DelegationRedisTest, an_async_write_answers_as_the_synchronous_one_does) 
   ASSERT_TRUE(stale);
   EXPECT_EQ(stale->outcome, WriteOutcome::stale);
   EXPECT_EQ(stale->stored_version, w.record.version);
+  // An asynchronous read sees what was written; an unknown id is no case, not an error.
+  auto async_load = [&](const std::string& id) {
+    std::promise<Result<std::optional<CaseRecord>>> answered;
+    repo_->async_load(
+        id, [&](Result<std::optional<CaseRecord>> r) { answered.set_value(std::move(r)); });
+    return answered.get_future().get();
+  };
+  auto read = async_load(w.record.id);
+  ASSERT_TRUE(read && *read);
+  EXPECT_EQ((*read)->version, w.record.version);
+  EXPECT_EQ((*read)->state, CaseState::pre_examined);
+  auto none = async_load(ids::uuid_v7());
+  ASSERT_TRUE(none);
+  EXPECT_FALSE(*none);
   // The server lost its scripts: the write is sent again by source.
   ASSERT_TRUE(redis_->command({"SCRIPT", "FLUSH"})->is_status("OK"));
   auto next = pre_examine(w.record);
