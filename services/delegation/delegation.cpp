@@ -10,7 +10,6 @@
 #include "tongban/core/log.hpp"
 
 namespace tongban::delegation {
-namespace {
 
 Error unusable(const bus::Envelope& e, std::string why) {
   Error err = Error::invalid("data", "unusable_event", e.type + " " + e.id + ": " + why);
@@ -22,8 +21,6 @@ std::string json_string(const boost::json::object& o, std::string_view key) {
   const auto* v = o.if_contains(key);
   return v && v->is_string() ? std::string(v->get_string()) : std::string();
 }
-
-}  // namespace
 
 Holder writer_of(CaseState s) {
   switch (s) {
@@ -191,6 +188,8 @@ Delegation::Delegation(service::Service& svc, DelegationOptions options, const C
       reference_(repo_, options_.reference_ttl),
       sweep_(repo_, options_.calendar, clock_),
       peers_(http::ClientOptions{options_.peer_timeout, options_.peer_timeout}),
+      case_events_(repo_, options_.calendar,
+                   [this](std::string_view city) { return serves(city); }),
       paths_(svc.metrics()) {}
 
 Delegation::Paths::Paths(metrics::Registry& registry) {
@@ -237,6 +236,8 @@ void Delegation::add_consumers() {
   // Applying a case event twice changes nothing: the copy's version decides (handover and
   // newer writes), so the group needs no dedupe round trips.
   cases.dedupe = false;
+  // One read and one pipeline of writes per fetch (CaseEventBatch).
+  cases.flush = [this] { return case_events_.flush(); };
   svc_.consume(cases, [this](const bus::Envelope& e, const bus::IncomingMessage&) {
     return on_case_event(e);
   });
@@ -274,66 +275,8 @@ bool Delegation::concerns(const bus::Envelope& e) const {
 Result<void> Delegation::on_case_event(const bus::Envelope& e) {
   // Other event types on the topic (added later within v1) pass by.
   if (!e.type.starts_with("tongban.delegation.case_")) return {};
-  if (!e.data.is_object()) return fail(unusable(e, "data is not an object"));
-  const auto& d = e.data.get_object();
-  const auto case_id = json_string(d, "case_id");
-  if (case_id.empty()) return fail(unusable(e, "case_id is required"));
-  const bool forwarded = e.type == "tongban.delegation.case_forwarded.v1";
   if (!concerns(e)) return {};
-  auto local = repo_.load(case_id);
-  if (!local) return fail(std::move(local.error()));
-  // Only two kinds of event concern this node: the hand-off of a case to a city it serves,
-  // and news of a case it keeps a copy of. Everything else passes by unread.
-  if (!(forwarded && serves(json_string(d, "accepting_city"))) && !*local) return {};
-  const auto* snapshot = d.if_contains("case");
-  if (!snapshot || !snapshot->is_object()) return fail(unusable(e, "no case snapshot"));
-  auto incoming = case_from_json(snapshot->get_object());
-  if (!incoming) return fail(unusable(e, incoming.error().message));
-  if (incoming->id != case_id) return fail(unusable(e, "the snapshot is of another case"));
-
-  CaseWrite w;
-  w.record = *incoming;
-  w.expected_version = incoming->version;
-  w.previous = *local;
-  if (forwarded && serves(incoming->accepting_city)) {
-    // The hand-off: the accepting side's copy, built from the event alone.
-    if (*local && (*local)->holder == Holder::accepting) return {};
-    w.mode = WriteMode::handover;
-    w.record.holder = Holder::accepting;
-    if (!*local) {
-      if (const auto* tl = d.if_contains("timeline"); tl && tl->is_array()) {
-        for (const auto& entry : tl->get_array()) {
-          if (!entry.is_object()) continue;
-          w.timeline.push_back(timeline_entry_from_json(entry.get_object()));
-        }
-      }
-    }
-    if (auto dl = deadline_of(w.record, options_.calendar)) {
-      w.deadline = std::pair{std::string(to_string(dl->stage)), dl->due};
-    }
-  } else if (*local && (*local)->holder != writer_of((*local)->state)) {
-    // A copy this node does not write (the other side's, or its own after the hand-off):
-    // kept current from the writer's events.
-    if ((*local)->version >= incoming->version) return {};
-    w.mode = WriteMode::newer;
-    w.record.holder = Holder::mirror;
-    if (const auto* te = d.if_contains("timeline_entry"); te && te->is_object()) {
-      auto t = timeline_entry_from_json(te->get_object());
-      t.version = incoming->version;
-      w.timeline.push_back(std::move(t));
-    }
-  } else {
-    return {};  // our own event coming back, or a case of cities we do not serve
-  }
-  auto r = repo_.write(w);
-  if (!r) return fail(std::move(r.error()));
-  if (forwarded && r->outcome == WriteOutcome::written) {
-    log::info("case handed over", {{"case_id", incoming->id},
-                                   {"from", incoming->receiving_city},
-                                   {"to", incoming->accepting_city},
-                                   {"node", options_.node}});
-  }
-  return {};
+  return case_events_.add(e);  // written by the batch's flush
 }
 
 Result<void> Delegation::on_agreement_event(const bus::Envelope& e) {

@@ -10,6 +10,7 @@
 #include <thread>
 #include <variant>
 
+#include "consumer/case_events.hpp"
 #include "domain/authority.hpp"
 #include "domain/calendar.hpp"
 #include "domain/deadline.hpp"
@@ -66,6 +67,10 @@ Holder writer_of(CaseState state);
 
 // A timeline line as an event carries it.
 TimelineEntry timeline_entry_from_json(const boost::json::object& o);
+// An event the consumer cannot use (dead-lettered, never retried).
+Error unusable(const bus::Envelope& e, std::string why);
+// o[key] when it is a string, else "".
+std::string json_string(const boost::json::object& o, std::string_view key);
 
 // The deadline of the stage a case is in, if it has a clock.
 std::optional<StageDeadline> deadline_of(const CaseRecord& c, const Calendar& calendar);
@@ -138,6 +143,7 @@ class Delegation {
   ReferenceCache reference_;
   OverdueSweep sweep_;
   http::Client peers_;
+  CaseEventBatch case_events_;  // the cases consumer's, on its thread only
   // Where requests ran (tongban_delegation_requests_total{request, path}): a cold cache, a
   // new token, a datahub check or a forward sends them to the workers.
   class Paths {

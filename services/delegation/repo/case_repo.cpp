@@ -222,6 +222,39 @@ Result<std::optional<CaseRecord>> CaseRepo::load(const std::string& id) {
   return loaded_case(redis_.command({"HGET", key("case", id), "doc"}));
 }
 
+Result<std::vector<std::optional<CaseRecord>>> CaseRepo::load_many(
+    const std::vector<std::string>& ids) {
+  std::vector<store::Command> reads;
+  reads.reserve(ids.size());
+  for (const auto& id : ids) reads.push_back({"HGET", key("case", id), "doc"});
+  std::vector<std::optional<CaseRecord>> out;
+  if (reads.empty()) return out;
+  auto replies = redis_.pipeline(reads);
+  if (!replies) return fail(std::move(replies.error()));
+  for (auto& r : *replies) {
+    auto c = loaded_case(std::move(r));
+    if (!c) return fail(std::move(c.error()));
+    out.push_back(std::move(*c));
+  }
+  return out;
+}
+
+Result<std::vector<WriteResult>> CaseRepo::write_many(const std::vector<CaseWrite>& writes) {
+  std::vector<store::Script::Call> calls;
+  calls.reserve(writes.size());
+  for (const auto& w : writes) calls.push_back(write_call(w));
+  std::vector<WriteResult> out;
+  if (calls.empty()) return out;
+  auto replies = kWrite.run_all(redis_, calls);
+  if (!replies) return fail(std::move(replies.error()));
+  for (auto& r : *replies) {
+    auto written = write_result(std::move(r));
+    if (!written) return fail(std::move(written.error()));
+    out.push_back(std::move(*written));
+  }
+  return out;
+}
+
 void CaseRepo::async_load(const std::string& id,
                           std::function<void(Result<std::optional<CaseRecord>>)> done) {
   redis_.async_command(

@@ -94,6 +94,10 @@ class CaseRepo {
   // non-blocking). For handlers on the HTTP I/O thread.
   void async_write(const CaseWrite& w, std::function<void(Result<WriteResult>)> done);
   Result<std::optional<CaseRecord>> load(const std::string& id);
+  // Several cases in one round trip, in the order of `ids`.
+  Result<std::vector<std::optional<CaseRecord>>> load_many(const std::vector<std::string>& ids);
+  // Several writes in one round trip (each atomic on its own), one result per write.
+  Result<std::vector<WriteResult>> write_many(const std::vector<CaseWrite>& writes);
   // The same without waiting: `done` runs on the Redis client's I/O thread.
   void async_load(const std::string& id,
                   std::function<void(Result<std::optional<CaseRecord>>)> done);

@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "delegation.hpp"
+#include "tongban/bus/envelope.hpp"
 #include "tongban/core/ids.hpp"
 #include "tongban/testing/process.hpp"
 
@@ -445,6 +446,96 @@ TEST_F(DelegationRedisTest, the_reference_cache_sees_its_own_writes_at_once_and_
   ReferenceCache::CachedOnly never;
   EXPECT_FALSE(uncached.item("PS-0001", &never).has_value()) << "ttl 0 holds nothing";
   EXPECT_TRUE(never.missed);
+}
+
+// The events of one case as its writer produced them, decoded as the consumer gets them.
+bus::Envelope case_envelope(std::string_view suffix, const CaseRecord& c, std::string action,
+                            boost::json::object extra = {}) {
+  TimelineEntry entry{c.version,
+                      std::move(action),
+                      "",
+                      std::string(to_string(c.state)),
+                      "clerk-1",
+                      c.receiving_city,
+                      "政务服务中心",
+                      "",
+                      c.updated_at,
+                      "other-node"};
+  auto e = bus::decode(
+      case_event(suffix, c, to_json(c), entry, std::move(extra), "", Clock::system()).event);
+  EXPECT_TRUE(e) << e.error().message;
+  return std::move(*e);
+}
+
+TEST_F(DelegationRedisTest, a_fetch_of_case_events_is_applied_with_one_read_and_one_write_round) {
+  ManualClock clock(monday_10am());
+  // Node B serves the accepting city: the hand-off, delivered twice in one fetch, is one copy.
+  CaseRepo node_b(*redis_, "b-" + ids::random_hex(3));
+  CaseEventBatch at_b(node_b, calendar_, [](std::string_view city) { return city == "320200"; });
+  auto forwarded = received_case(clock.now());
+  forwarded.version = 3;
+  forwarded.state = CaseState::forwarded;
+  forwarded.holder = Holder::forwarded;
+  const auto handoff = case_envelope(
+      "forwarded", forwarded, "forward",
+      {{"timeline",
+        boost::json::array{to_json(TimelineEntry{1, "submit", "", "SUBMITTED", "clerk-1", "320100",
+                                                 "", "", clock.now(), "other-node"})}}});
+  ASSERT_TRUE(at_b.add(handoff));
+  ASSERT_TRUE(at_b.add(handoff));
+  EXPECT_EQ(at_b.pending(), 2u);
+  ASSERT_TRUE(at_b.flush());
+  EXPECT_EQ(at_b.pending(), 0u);
+  EXPECT_EQ(at_b.handed_over(), 1);
+  auto copy = node_b.load(forwarded.id);
+  ASSERT_TRUE(copy && *copy);
+  EXPECT_EQ((*copy)->holder, Holder::accepting);
+  EXPECT_EQ((*copy)->version, 3);
+  auto timeline = node_b.timeline(forwarded.id);
+  ASSERT_TRUE(timeline);
+  EXPECT_EQ(timeline->size(), 1u) << "the carried timeline, once";
+  auto queue = node_b.by_city("accepting", "320200", CaseState::forwarded, "", 10);
+  ASSERT_TRUE(queue);
+  EXPECT_EQ(queue->cases.size(), 1u);
+
+  // Node A keeps the receiving side's copy: two pieces of news from B in one fetch move it
+  // twice, the second from the state the first left (its index moves included).
+  CaseRepo node_a(*redis_, "a-" + ids::random_hex(3));
+  CaseEventBatch at_a(node_a, calendar_, [](std::string_view city) { return city == "320100"; });
+  CaseWrite mine;
+  mine.mode = WriteMode::create;
+  mine.record = forwarded;
+  ASSERT_EQ(node_a.write(mine)->outcome, WriteOutcome::written);
+  auto accepted = forwarded;
+  accepted.version = 4;
+  accepted.state = CaseState::accepted;
+  accepted.holder = Holder::accepting;
+  auto approved = accepted;
+  approved.version = 5;
+  approved.state = CaseState::approved;
+  ASSERT_TRUE(at_a.add(case_envelope("accepted", accepted, "accept")));
+  ASSERT_TRUE(at_a.add(case_envelope("approved", approved, "approve")));
+  ASSERT_TRUE(at_a.add(case_envelope("accepted", accepted, "accept")));  // late, redelivered
+  ASSERT_TRUE(at_a.flush());
+  auto mirror = node_a.load(forwarded.id);
+  ASSERT_TRUE(mirror && *mirror);
+  EXPECT_EQ((*mirror)->version, 5);
+  EXPECT_EQ((*mirror)->state, CaseState::approved);
+  EXPECT_EQ((*mirror)->holder, Holder::mirror);
+  for (auto [state, expected] :
+       {std::pair{CaseState::forwarded, 0u}, std::pair{CaseState::accepted, 0u},
+        std::pair{CaseState::approved, 1u}}) {
+    auto page = node_a.by_city("receiving", "320100", state, "", 10);
+    ASSERT_TRUE(page);
+    EXPECT_EQ(page->cases.size(), expected) << to_string(state);
+  }
+  EXPECT_EQ(node_a.timeline(forwarded.id)->size(), 2u) << "accepted and approved, once each";
+
+  // An event no node could use is refused at once (dead-lettered), not kept for the flush.
+  auto broken = handoff;
+  broken.data.as_object().erase("case");
+  EXPECT_FALSE(at_b.add(broken));
+  EXPECT_EQ(at_b.pending(), 0u);
 }
 
 TEST(DelegationConfig, every_config_knob_is_documented) {
