@@ -118,7 +118,22 @@ class Delegation {
       ReferenceCache::CachedOnly* cached_only);
   std::variant<http::Response, CommandWrite> prepare_transition(
       http::Request& req, const auth::Principal& who, const Actor& actor, const std::string& idem,
-      CaseAction action, const CaseRecord& c, ReferenceCache::CachedOnly* cached_only);
+      CaseAction action, const CaseRecord& c,
+      // a forward's timeline when already read; null: read here (or missed, cached_only)
+      const std::vector<boost::json::object>* timeline, ReferenceCache::CachedOnly* cached_only);
+  // A transition between its asynchronous steps (owned by their callbacks).
+  struct PendingTransition {
+    http::Request& req;
+    http::Responder respond;
+    CaseAction action;
+    auth::Principal who;
+    Actor actor;
+    std::string idem;
+    CaseRecord c;
+  };
+  void continue_transition(PendingTransition& t, const std::vector<boost::json::object>* timeline);
+  void refuse_transition(PendingTransition& t, http::Response answer);
+  void transition_on_workers(PendingTransition& t);
   void write_async(CommandWrite command, const http::Responder& respond);
   http::Response answer_write(Result<WriteResult> written, CommandWrite& s);
   http::Response replay_if_refused(const std::string& idem, http::Response answer);

@@ -341,7 +341,7 @@ http::Response Delegation::transition(http::Request& req, CaseAction action) {
   auto loaded = repo_.load(std::string(req.param("id")));
   if (!loaded) return http::problem(loaded.error());
   if (!*loaded) return replay_if_refused(*idem, http::problem(Error::not_found("case not found")));
-  auto prepared = prepare_transition(req, *who, actor, *idem, action, **loaded, nullptr);
+  auto prepared = prepare_transition(req, *who, actor, *idem, action, **loaded, nullptr, nullptr);
   if (auto* refused = std::get_if<http::Response>(&prepared)) {
     return replay_if_refused(*idem, std::move(*refused));
   }
@@ -349,9 +349,9 @@ http::Response Delegation::transition(http::Request& req, CaseAction action) {
                       std::get<CommandWrite>(prepared));
 }
 
-// As a submission: with the token cached, the case is read and written asynchronously and
-// the command prepared in between on the Redis client's thread (nothing there waits). A
-// forward (it reads the timeline too) and a refusal carrying a key go to the workers.
+// As a submission: with the token cached, the case (and for a forward its timeline) is read
+// and written asynchronously and the command prepared in between on the Redis client's
+// thread (nothing there waits). A refusal carrying a key goes to the workers.
 void Delegation::transition_async(http::Request& req, const http::Responder& respond,
                                   CaseAction action) {
   const auto on_workers = [this, action](http::Request& r) { return transition(r, action); };
@@ -361,33 +361,54 @@ void Delegation::transition_async(http::Request& req, const http::Responder& res
   auto actor = actor_of(**who);
   auto idem = idempotency_key(req, actor.subject);
   if (!idem) return respond(http::problem(idem.error()));
+  auto t = std::make_shared<PendingTransition>(PendingTransition{
+      req, respond, action, std::move(**who), std::move(actor), std::move(*idem), {}});
   repo_.async_load(
-      std::string(req.param("id")),
-      [this, &req, respond, action, on_workers, who = std::move(**who), actor = std::move(actor),
-       idem = std::move(*idem)](Result<std::optional<CaseRecord>> loaded) {
-        if (!loaded) return respond(http::problem(loaded.error()));
-        const auto refused = [&](http::Response answer) {
-          // A refusal with a key may be the retry of a command that was written.
-          if (!idem.empty() && answer.status >= 400 && answer.status < 500) {
-            return respond.to_workers(on_workers);
-          }
-          respond(std::move(answer));
-        };
-        if (!*loaded) return refused(http::problem(Error::not_found("case not found")));
-        ReferenceCache::CachedOnly cached_only;
-        auto prepared = prepare_transition(req, who, actor, idem, action, **loaded, &cached_only);
-        if (cached_only.missed) return respond.to_workers(on_workers);
-        if (auto* answer = std::get_if<http::Response>(&prepared)) {
-          return refused(std::move(*answer));
+      std::string(req.param("id")), [this, t](Result<std::optional<CaseRecord>> loaded) {
+        if (!loaded) return t->respond(http::problem(loaded.error()));
+        if (!*loaded) {
+          return refuse_transition(*t, http::problem(Error::not_found("case not found")));
         }
-        paths_.count(Paths::transition, true);
-        write_async(std::get<CommandWrite>(std::move(prepared)), respond);
+        t->c = std::move(**loaded);
+        if (t->action != CaseAction::forward) return continue_transition(*t, nullptr);
+        // A forward carries the whole timeline: one more asynchronous read.
+        repo_.async_timeline(t->c.id, [this, t](Result<std::vector<boost::json::object>> tl) {
+          // An error: the workers read it again and say why.
+          continue_transition(*t, tl ? &*tl : nullptr);
+        });
       });
+}
+
+void Delegation::continue_transition(PendingTransition& t,
+                                     const std::vector<boost::json::object>* timeline) {
+  ReferenceCache::CachedOnly cached_only;
+  auto prepared =
+      prepare_transition(t.req, t.who, t.actor, t.idem, t.action, t.c, timeline, &cached_only);
+  if (cached_only.missed) return transition_on_workers(t);
+  if (auto* answer = std::get_if<http::Response>(&prepared)) {
+    return refuse_transition(t, std::move(*answer));
+  }
+  paths_.count(Paths::transition, true);
+  write_async(std::get<CommandWrite>(std::move(prepared)), t.respond);
+}
+
+void Delegation::refuse_transition(PendingTransition& t, http::Response answer) {
+  // A refusal with a key may be the retry of a command that was written: a worker looks.
+  if (!t.idem.empty() && answer.status >= 400 && answer.status < 500) {
+    return transition_on_workers(t);
+  }
+  t.respond(std::move(answer));
+}
+
+void Delegation::transition_on_workers(PendingTransition& t) {
+  t.respond.to_workers(
+      [this, action = t.action](http::Request& r) { return transition(r, action); });
 }
 
 std::variant<http::Response, Delegation::CommandWrite> Delegation::prepare_transition(
     http::Request& req, const auth::Principal& who, const Actor& actor, const std::string& idem,
-    CaseAction action, const CaseRecord& c, ReferenceCache::CachedOnly* cached_only) {
+    CaseAction action, const CaseRecord& c, const std::vector<boost::json::object>* timeline,
+    ReferenceCache::CachedOnly* cached_only) {
   const CaseParties parties{c.applicant, c.receiving_city, c.accepting_city,
                             handover_place(c.delivery)};
   if (auto d = authorise(actor, parties, action); !d.allowed()) return http::problem(d.error());
@@ -431,7 +452,7 @@ std::variant<http::Response, Delegation::CommandWrite> Delegation::prepare_trans
                                "version", "version_mismatch", true});
   }
   if (auto ok = check_reason(action, reason->value_or("")); !ok) return http::problem(ok.error());
-  if (action == CaseAction::forward && cached_only) {
+  if (action == CaseAction::forward && !timeline && cached_only) {
     cached_only->missed = true;  // it reads the timeline: not on an I/O thread
     return http::Response{};
   }
@@ -468,10 +489,15 @@ std::variant<http::Response, Delegation::CommandWrite> Delegation::prepare_trans
                       options_.node};
   if (action == CaseAction::forward) {
     // The accepting place builds its copy from this event alone: it carries the timeline.
-    auto tl = repo_.timeline(c.id);
-    if (!tl) return http::problem(tl.error());
+    std::vector<boost::json::object> read;
+    if (!timeline) {
+      auto tl = repo_.timeline(c.id);
+      if (!tl) return http::problem(tl.error());
+      read = std::move(*tl);
+      timeline = &read;
+    }
     boost::json::array all;
-    for (auto& t : *tl) all.push_back(std::move(t));
+    for (const auto& t : *timeline) all.push_back(t);
     all.push_back(to_json(entry));
     extra["timeline"] = std::move(all);
   }

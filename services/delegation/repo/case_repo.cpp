@@ -273,7 +273,17 @@ Result<std::optional<CaseRecord>> CaseRepo::loaded_case(Result<store::Reply> r) 
 }
 
 Result<std::vector<boost::json::object>> CaseRepo::timeline(const std::string& id) {
-  auto r = redis_.command({"LRANGE", key("timeline", id), "0", "-1"});
+  return timeline_entries(redis_.command({"LRANGE", key("timeline", id), "0", "-1"}));
+}
+
+void CaseRepo::async_timeline(const std::string& id,
+                              std::function<void(Result<std::vector<boost::json::object>>)> done) {
+  redis_.async_command(
+      {"LRANGE", key("timeline", id), "0", "-1"},
+      [done = std::move(done)](Result<store::Reply> r) { done(timeline_entries(std::move(r))); });
+}
+
+Result<std::vector<boost::json::object>> CaseRepo::timeline_entries(Result<store::Reply> r) {
   if (!r) return fail(std::move(r.error()));
   std::vector<boost::json::object> out;
   for (const auto& e : r->array()) {

@@ -102,6 +102,8 @@ class CaseRepo {
   void async_load(const std::string& id,
                   std::function<void(Result<std::optional<CaseRecord>>)> done);
   Result<std::vector<boost::json::object>> timeline(const std::string& id);
+  void async_timeline(const std::string& id,
+                      std::function<void(Result<std::vector<boost::json::object>>)> done);
   Result<std::optional<StoredResponse>> stored_response(const std::string& key);
 
   // Pages of case ids, newest first (ids are UUIDv7: time-ordered), `cursor` exclusive.
@@ -147,6 +149,7 @@ class CaseRepo {
   store::Script::Call write_call(const CaseWrite& w) const;
   static Result<WriteResult> write_result(Result<store::Reply> r);
   static Result<std::optional<CaseRecord>> loaded_case(Result<store::Reply> r);
+  static Result<std::vector<boost::json::object>> timeline_entries(Result<store::Reply> r);
   // Ids of a lexicographic index, newest (largest uuid v7) first, `limit` after `cursor`.
   struct IdPage {
     std::vector<std::string> ids;
