@@ -119,8 +119,9 @@ class Delegation {
   std::variant<http::Response, CommandWrite> prepare_transition(
       http::Request& req, const auth::Principal& who, const Actor& actor, const std::string& idem,
       CaseAction action, const CaseRecord& c,
-      // a forward's timeline when already read; null: read here (or missed, cached_only)
-      const std::vector<boost::json::object>* timeline, ReferenceCache::CachedOnly* cached_only);
+      // a forward's timeline when already read (moved into its event); null: read here
+      // (or missed, cached_only)
+      std::vector<boost::json::object>* timeline, ReferenceCache::CachedOnly* cached_only);
   // A transition between its asynchronous steps (owned by their callbacks).
   struct PendingTransition {
     http::Request& req;
@@ -131,12 +132,13 @@ class Delegation {
     std::string idem;
     CaseRecord c;
   };
-  void continue_transition(PendingTransition& t, const std::vector<boost::json::object>* timeline);
-  void refuse_transition(PendingTransition& t, http::Response answer);
-  void transition_on_workers(PendingTransition& t);
+  void continue_transition(PendingTransition& t, std::vector<boost::json::object>* timeline);
+  http::Handler transition_on_workers(CaseAction action);
   void write_async(CommandWrite command, const http::Responder& respond);
   http::Response answer_write(Result<WriteResult> written, CommandWrite& s);
   http::Response replay_if_refused(const std::string& idem, http::Response answer);
+  void replay_if_refused_async(const std::string& idem, http::Response answer,
+                               const http::Responder& respond);
   http::Response rate_case(http::Request& req);
   // The answer of an agreement command, stored with its event.
   http::Response agreement_command(

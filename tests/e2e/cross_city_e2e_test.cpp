@@ -538,6 +538,18 @@ TEST_F(CrossCity, a_case_crosses_two_nodes_from_submission_to_rating) {
   EXPECT_EQ(io_again.status, 201) << io_again.body;
   EXPECT_EQ(str(parse(io_again), "id"), io_id);
   EXPECT_NE(io_again.header("Idempotent-Replayed"), nullptr);
+  // A keyed command retried after the case moved on is refused by the state machine, and its
+  // first answer is looked up and given — on the I/O path too, without a worker.
+  const auto receive_key = "receive-io-" + tongban::ids::random_hex(6);
+  auto received =
+      post(a_ + "/v1/cases/" + io_id + "/receive", clerk_a, json::object{}, receive_key);
+  ASSERT_EQ(received.status, 200) << received.body;
+  const auto transitions_on_workers = handled_on("transition", "workers");
+  auto retried = post(a_ + "/v1/cases/" + io_id + "/receive", clerk_a, json::object{}, receive_key);
+  EXPECT_EQ(retried.status, 200) << retried.body;
+  EXPECT_NE(retried.header("Idempotent-Replayed"), nullptr);
+  EXPECT_EQ(str(parse(retried), "state"), "RECEIVED");
+  EXPECT_EQ(handled_on("transition", "workers"), transitions_on_workers);
 }
 
 // After the life cycle above (same suite, same stack): the portal's indicators show it, a

@@ -151,15 +151,19 @@ struct State {
   }
 };
 
-// Runs a handler; one that throws broke an invariant: answer 500, keep serving others.
+// A handler that throws broke an invariant: answer 500, keep serving others.
+Response threw(const Request& req, const std::exception& e) {
+  log::error("handler threw",
+             {{"route", req.route}, {"request_id", req.request_id}, {"what", e.what()}});
+  return problem(Error::internal("internal error; request id " + req.request_id));
+}
+
 template <class Run>
 Response guarded(Request& req, Run&& run) {
   try {
     return run();
   } catch (const std::exception& e) {
-    log::error("handler threw",
-               {{"route", req.route}, {"request_id", req.request_id}, {"what", e.what()}});
-    return problem(Error::internal("internal error; request id " + req.request_id));
+    return threw(req, e);
   }
 }
 
@@ -481,11 +485,11 @@ class Session : public std::enable_shared_from_this<Session> {
         [this, &req, &match](auto handler) {
           Responder respond(
               std::make_shared<Responder::Impl>(state_, executor(), req, std::move(handler)));
-          auto res = guarded(req, [&] {
+          try {
             match.route->async_handler(req, respond);
-            return Response{};
-          });
-          if (res.status >= 500) respond(std::move(res));  // it threw
+          } catch (const std::exception& e) {
+            respond(threw(req, e));  // unless it answered before throwing
+          }
         },
         use_awaitable);
   }

@@ -35,6 +35,18 @@ http::Response replay(const StoredResponse& r) {
   return res;
 }
 
+// A refusal of a keyed command may be the retry of one that was written: its first answer
+// then stands.
+bool may_replay(const std::string& idem, const http::Response& answer) {
+  return !idem.empty() && answer.status >= 400 && answer.status < 500;
+}
+
+http::Response replayed_or(const Result<std::optional<StoredResponse>>& stored,
+                           http::Response answer) {
+  if (stored && *stored) return replay(**stored);
+  return answer;
+}
+
 std::vector<std::string> string_array(const boost::json::object& o, const char* key) {
   std::vector<std::string> out;
   if (const auto* v = o.if_contains(key); v && v->is_array()) {
@@ -91,10 +103,17 @@ void Delegation::add_case_routes() {
 // suspended since) is looked up here: a success costs no extra round trip. Any refusal may be
 // replayed: the key is the caller's own, so the answer is one they were given.
 http::Response Delegation::replay_if_refused(const std::string& idem, http::Response answer) {
-  if (idem.empty() || answer.status < 400 || answer.status >= 500) return answer;
-  auto stored = repo_.stored_response(idem);
-  if (stored && *stored) return replay(**stored);
-  return answer;
+  if (!may_replay(idem, answer)) return answer;
+  return replayed_or(repo_.stored_response(idem), std::move(answer));
+}
+
+void Delegation::replay_if_refused_async(const std::string& idem, http::Response answer,
+                                         const http::Responder& respond) {
+  if (!may_replay(idem, answer)) return respond(std::move(answer));
+  repo_.async_stored_response(
+      idem, [respond, answer = std::move(answer)](Result<std::optional<StoredResponse>> stored) {
+        respond(replayed_or(stored, answer));
+      });
 }
 
 http::Response Delegation::submit(http::Request& req) {
@@ -114,9 +133,9 @@ http::Response Delegation::submit(http::Request& req) {
 
 // A submission whose token, item, agreement and implementation are cached, and which needs
 // no data check, is prepared here on the I/O thread and written without a thread waiting
-// for Redis: its answer is sent from the Redis client's thread. Anything else — a cache
-// miss, a datahub check, a refusal that may be the retry of a written command — goes to
-// the worker pool and starts again there: nothing was written.
+// for Redis: its answer (or a keyed refusal's replay) is sent from the Redis client's
+// thread. Anything else — a cache miss, a datahub check — goes to the worker pool and starts
+// again there: nothing was written.
 void Delegation::submit_async(http::Request& req, const http::Responder& respond) {
   const auto on_workers = [this](http::Request& r) { return submit(r); };
   auto who = svc_.authenticate_if_cached(req);
@@ -128,13 +147,10 @@ void Delegation::submit_async(http::Request& req, const http::Responder& respond
   ReferenceCache::CachedOnly cached_only;
   auto prepared = prepare_submission(req, **who, actor, *idem, &cached_only);
   if (cached_only.missed) return respond.to_workers(on_workers);
-  if (auto* refused = std::get_if<http::Response>(&prepared)) {
-    if (!idem->empty() && refused->status >= 400 && refused->status < 500) {
-      return respond.to_workers(on_workers);
-    }
-    return respond(std::move(*refused));
-  }
   paths_.count(Paths::submission, true);
+  if (auto* refused = std::get_if<http::Response>(&prepared)) {
+    return replay_if_refused_async(*idem, std::move(*refused), respond);
+  }
   write_async(std::get<CommandWrite>(std::move(prepared)), respond);
 }
 
@@ -351,12 +367,11 @@ http::Response Delegation::transition(http::Request& req, CaseAction action) {
 
 // As a submission: with the token cached, the case (and for a forward its timeline) is read
 // and written asynchronously and the command prepared in between on the Redis client's
-// thread (nothing there waits). A refusal carrying a key goes to the workers.
+// thread (nothing there waits).
 void Delegation::transition_async(http::Request& req, const http::Responder& respond,
                                   CaseAction action) {
-  const auto on_workers = [this, action](http::Request& r) { return transition(r, action); };
   auto who = svc_.authenticate_if_cached(req);
-  if (!who) return respond.to_workers(on_workers);
+  if (!who) return respond.to_workers(transition_on_workers(action));
   if (!*who) return respond(http::problem(who->error()));
   auto actor = actor_of(**who);
   auto idem = idempotency_key(req, actor.subject);
@@ -367,7 +382,9 @@ void Delegation::transition_async(http::Request& req, const http::Responder& res
       std::string(req.param("id")), [this, t](Result<std::optional<CaseRecord>> loaded) {
         if (!loaded) return t->respond(http::problem(loaded.error()));
         if (!*loaded) {
-          return refuse_transition(*t, http::problem(Error::not_found("case not found")));
+          paths_.count(Paths::transition, true);
+          return replay_if_refused_async(t->idem, http::problem(Error::not_found("case not found")),
+                                         t->respond);
         }
         t->c = std::move(**loaded);
         if (t->action != CaseAction::forward) return continue_transition(*t, nullptr);
@@ -380,34 +397,25 @@ void Delegation::transition_async(http::Request& req, const http::Responder& res
 }
 
 void Delegation::continue_transition(PendingTransition& t,
-                                     const std::vector<boost::json::object>* timeline) {
+                                     std::vector<boost::json::object>* timeline) {
   ReferenceCache::CachedOnly cached_only;
   auto prepared =
       prepare_transition(t.req, t.who, t.actor, t.idem, t.action, t.c, timeline, &cached_only);
-  if (cached_only.missed) return transition_on_workers(t);
-  if (auto* answer = std::get_if<http::Response>(&prepared)) {
-    return refuse_transition(t, std::move(*answer));
-  }
+  if (cached_only.missed) return t.respond.to_workers(transition_on_workers(t.action));
   paths_.count(Paths::transition, true);
+  if (auto* refused = std::get_if<http::Response>(&prepared)) {
+    return replay_if_refused_async(t.idem, std::move(*refused), t.respond);
+  }
   write_async(std::get<CommandWrite>(std::move(prepared)), t.respond);
 }
 
-void Delegation::refuse_transition(PendingTransition& t, http::Response answer) {
-  // A refusal with a key may be the retry of a command that was written: a worker looks.
-  if (!t.idem.empty() && answer.status >= 400 && answer.status < 500) {
-    return transition_on_workers(t);
-  }
-  t.respond(std::move(answer));
-}
-
-void Delegation::transition_on_workers(PendingTransition& t) {
-  t.respond.to_workers(
-      [this, action = t.action](http::Request& r) { return transition(r, action); });
+http::Handler Delegation::transition_on_workers(CaseAction action) {
+  return [this, action](http::Request& r) { return transition(r, action); };
 }
 
 std::variant<http::Response, Delegation::CommandWrite> Delegation::prepare_transition(
     http::Request& req, const auth::Principal& who, const Actor& actor, const std::string& idem,
-    CaseAction action, const CaseRecord& c, const std::vector<boost::json::object>* timeline,
+    CaseAction action, const CaseRecord& c, std::vector<boost::json::object>* timeline,
     ReferenceCache::CachedOnly* cached_only) {
   const CaseParties parties{c.applicant, c.receiving_city, c.accepting_city,
                             handover_place(c.delivery)};
@@ -497,7 +505,7 @@ std::variant<http::Response, Delegation::CommandWrite> Delegation::prepare_trans
       timeline = &read;
     }
     boost::json::array all;
-    for (const auto& t : *timeline) all.push_back(t);
+    for (auto& t : *timeline) all.push_back(std::move(t));
     all.push_back(to_json(entry));
     extra["timeline"] = std::move(all);
   }

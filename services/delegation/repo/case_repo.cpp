@@ -224,15 +224,12 @@ Result<std::optional<CaseRecord>> CaseRepo::load(const std::string& id) {
 
 Result<std::vector<std::optional<CaseRecord>>> CaseRepo::load_many(
     const std::vector<std::string>& ids) {
-  std::vector<store::Command> reads;
-  reads.reserve(ids.size());
-  for (const auto& id : ids) reads.push_back({"HGET", key("case", id), "doc"});
+  auto slots = doc_slots("case", ids);
+  if (!slots) return fail(std::move(slots.error()));
   std::vector<std::optional<CaseRecord>> out;
-  if (reads.empty()) return out;
-  auto replies = redis_.pipeline(reads);
-  if (!replies) return fail(std::move(replies.error()));
-  for (auto& r : *replies) {
-    auto c = loaded_case(std::move(r));
+  out.reserve(slots->size());
+  for (auto& doc : *slots) {
+    auto c = case_of(std::move(doc));
     if (!c) return fail(std::move(c.error()));
     out.push_back(std::move(*c));
   }
@@ -266,8 +263,12 @@ Result<std::optional<CaseRecord>> CaseRepo::loaded_case(Result<store::Reply> r) 
   if (!r) return fail(std::move(r.error()));
   auto doc = parse_doc(*r);
   if (!doc) return fail(std::move(doc.error()));
-  if (!*doc) return std::optional<CaseRecord>{};
-  auto c = case_from_json(**doc);
+  return case_of(std::move(*doc));
+}
+
+Result<std::optional<CaseRecord>> CaseRepo::case_of(std::optional<boost::json::object> doc) {
+  if (!doc) return std::optional<CaseRecord>{};
+  auto c = case_from_json(*doc);
   if (!c) return fail(Error::internal(c.error().message));
   return std::optional<CaseRecord>{std::move(*c)};
 }
@@ -295,7 +296,17 @@ Result<std::vector<boost::json::object>> CaseRepo::timeline_entries(Result<store
 }
 
 Result<std::optional<StoredResponse>> CaseRepo::stored_response(const std::string& k) {
-  auto r = redis_.command({"GET", key("idem", k)});
+  return stored_of(redis_.command({"GET", key("idem", k)}));
+}
+
+void CaseRepo::async_stored_response(
+    const std::string& k, std::function<void(Result<std::optional<StoredResponse>>)> done) {
+  redis_.async_command({"GET", key("idem", k)}, [done = std::move(done)](Result<store::Reply> r) {
+    done(stored_of(std::move(r)));
+  });
+}
+
+Result<std::optional<StoredResponse>> CaseRepo::stored_of(Result<store::Reply> r) {
   if (!r) return fail(std::move(r.error()));
   auto doc = parse_doc(*r);
   if (!doc) return fail(std::move(doc.error()));
@@ -319,16 +330,29 @@ Result<CaseRepo::IdPage> CaseRepo::newest(const std::string& index, const std::s
 
 Result<std::vector<boost::json::object>> CaseRepo::docs(std::string_view kind,
                                                         const std::vector<std::string>& ids) {
+  auto slots = doc_slots(kind, ids);
+  if (!slots) return fail(std::move(slots.error()));
   std::vector<boost::json::object> out;
+  for (auto& doc : *slots) {
+    if (doc) out.push_back(std::move(*doc));
+  }
+  return out;
+}
+
+Result<std::vector<std::optional<boost::json::object>>> CaseRepo::doc_slots(
+    std::string_view kind, const std::vector<std::string>& ids) {
+  std::vector<std::optional<boost::json::object>> out;
   if (ids.empty()) return out;
   std::vector<store::Command> reads;
+  reads.reserve(ids.size());
   for (const auto& id : ids) reads.push_back({"HGET", key(kind, id), "doc"});
   auto replies = redis_.pipeline(reads);
   if (!replies) return fail(std::move(replies.error()));
+  out.reserve(replies->size());
   for (const auto& r : *replies) {
     auto doc = parse_doc(r);
     if (!doc) return fail(std::move(doc.error()));
-    if (*doc) out.push_back(std::move(**doc));
+    out.push_back(std::move(*doc));
   }
   return out;
 }

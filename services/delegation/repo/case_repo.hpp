@@ -105,6 +105,8 @@ class CaseRepo {
   void async_timeline(const std::string& id,
                       std::function<void(Result<std::vector<boost::json::object>>)> done);
   Result<std::optional<StoredResponse>> stored_response(const std::string& key);
+  void async_stored_response(const std::string& key,
+                             std::function<void(Result<std::optional<StoredResponse>>)> done);
 
   // Pages of case ids, newest first (ids are UUIDv7: time-ordered), `cursor` exclusive.
   Result<CasePage> by_applicant(const std::string& subject, const std::string& cursor,
@@ -149,6 +151,8 @@ class CaseRepo {
   store::Script::Call write_call(const CaseWrite& w) const;
   static Result<WriteResult> write_result(Result<store::Reply> r);
   static Result<std::optional<CaseRecord>> loaded_case(Result<store::Reply> r);
+  static Result<std::optional<CaseRecord>> case_of(std::optional<boost::json::object> doc);
+  static Result<std::optional<StoredResponse>> stored_of(Result<store::Reply> r);
   static Result<std::vector<boost::json::object>> timeline_entries(Result<store::Reply> r);
   // Ids of a lexicographic index, newest (largest uuid v7) first, `limit` after `cursor`.
   struct IdPage {
@@ -158,6 +162,9 @@ class CaseRepo {
   Result<IdPage> newest(const std::string& index, const std::string& cursor, std::size_t limit);
   // The stored documents of these records (`kind`: case, agr) in one pipeline; absent ones
   // are left out.
+  // The docs of `ids` in order, an empty slot where none is stored; docs() skips those.
+  Result<std::vector<std::optional<boost::json::object>>> doc_slots(
+      std::string_view kind, const std::vector<std::string>& ids);
   Result<std::vector<boost::json::object>> docs(std::string_view kind,
                                                 const std::vector<std::string>& ids);
   Result<CasePage> page(const std::string& index, const std::string& cursor, std::size_t limit);
