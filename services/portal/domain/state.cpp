@@ -260,8 +260,8 @@ Result<Applied> apply_case(State& s, const EventRef& e) {
     if (!accept) return fail(std::move(accept.error()));
     auto decide = c.optional_integer("decide_limit_days", 0, kMaxLimitDays);
     if (!decide) return fail(std::move(decide.error()));
-    snap.accept_limit_days = static_cast<int>(accept->value_or(0));
-    snap.decide_limit_days = static_cast<int>(decide->value_or(0));
+    snap.accept_limit_days = static_cast<std::int16_t>(accept->value_or(0));
+    snap.decide_limit_days = static_cast<std::int16_t>(decide->value_or(0));
     auto provided = string_list(c, "materials_provided");
     if (!provided) return fail(std::move(provided.error()));
     auto exempted = string_list(c, "exempted");

@@ -89,8 +89,8 @@ struct CaseSnapshot {
   Symbol item_code;
   Symbol agreement_id;
   Symbol delivery;
-  int accept_limit_days = 0;
-  int decide_limit_days = 0;
+  std::int16_t accept_limit_days = 0;  // 0..3650 (kMaxLimitDays): two bytes, kept per case
+  std::int16_t decide_limit_days = 0;
   int exempted = 0;   // materials held as e-licences, not submitted again
   int uploaded = 0;   // materials uploaded that were not exempted
   int redundant = 0;  // materials uploaded although exempted

@@ -160,8 +160,8 @@ Result<CaseFact> read_case(const object& o, const std::string& path) {
   s.item_code = text(r, "item_code", st);
   s.agreement_id = text(r, "agreement_id", st);
   s.delivery = text(r, "delivery", st);
-  s.accept_limit_days = static_cast<int>(integer(r, "accept_limit_days", st));
-  s.decide_limit_days = static_cast<int>(integer(r, "decide_limit_days", st));
+  s.accept_limit_days = static_cast<std::int16_t>(integer(r, "accept_limit_days", st));
+  s.decide_limit_days = static_cast<std::int16_t>(integer(r, "decide_limit_days", st));
   s.exempted = static_cast<int>(integer(r, "exempted", st));
   s.uploaded = static_cast<int>(integer(r, "uploaded", st));
   s.redundant = static_cast<int>(integer(r, "redundant", st));

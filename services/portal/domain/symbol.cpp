@@ -1,10 +1,20 @@
 #include "domain/symbol.hpp"
 
+#include <array>
+#include <atomic>
+#include <memory>
 #include <mutex>
-#include <unordered_set>
+#include <stdexcept>
+#include <unordered_map>
 
 namespace tongban::portal {
 namespace {
+
+// Texts by number in chunks that are allocated once and never move, so a reader indexes
+// them without the lock: a Symbol's number was handed out after its chunk was published.
+constexpr std::uint32_t kChunkBits = 12;
+constexpr std::uint32_t kChunkSize = 1U << kChunkBits;  // 4,096 texts, 128 KB of strings
+constexpr std::uint32_t kMaxChunks = 1U << 16;          // 268 million distinct texts
 
 // Looks texts up by string_view: no string is built for a text already interned.
 struct Hash {
@@ -14,8 +24,10 @@ struct Hash {
 
 struct Pool {
   std::mutex mutex;
-  // Node-based: an element's address survives rehashing, so a Symbol may keep it.
-  std::unordered_set<std::string, Hash, std::equal_to<>> texts;
+  std::uint32_t size = 0;  // texts interned
+  // The keys view the texts in `chunks`, which never move.
+  std::unordered_map<std::string_view, std::uint32_t, Hash, std::equal_to<>> numbers;
+  std::array<std::atomic<std::string*>, kMaxChunks> chunks{};
 };
 
 Pool& pool() {
@@ -29,20 +41,34 @@ Symbol::Symbol(std::string_view text) {
   if (text.empty()) return;
   auto& p = pool();
   const std::lock_guard lock(p.mutex);
-  auto it = p.texts.find(text);
-  if (it == p.texts.end()) it = p.texts.emplace(text).first;
-  text_ = &*it;
+  if (const auto it = p.numbers.find(text); it != p.numbers.end()) {
+    number_ = it->second;
+    return;
+  }
+  const auto place = p.size;
+  if (place >> kChunkBits >= kMaxChunks) throw std::length_error("portal: too many symbols");
+  auto& chunk = p.chunks[place >> kChunkBits];
+  if (place % kChunkSize == 0) {
+    chunk.store(new std::string[kChunkSize], std::memory_order_release);
+  }
+  auto& stored = chunk.load(std::memory_order_relaxed)[place % kChunkSize];
+  stored = text;
+  ++p.size;
+  number_ = place + 1;
+  p.numbers.emplace(stored, number_);
 }
 
-const std::string& Symbol::none() {
+const std::string& Symbol::str() const {
   static const std::string none;
-  return none;
+  if (number_ == 0) return none;
+  const auto place = number_ - 1;
+  return pool().chunks[place >> kChunkBits].load(std::memory_order_acquire)[place % kChunkSize];
 }
 
 std::size_t interned_symbols() {
   auto& p = pool();
   const std::lock_guard lock(p.mutex);
-  return p.texts.size();
+  return p.size;
 }
 
 }  // namespace tongban::portal

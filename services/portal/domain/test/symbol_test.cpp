@@ -4,7 +4,10 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <string>
+#include <thread>
+#include <vector>
 
 namespace tongban::portal {
 namespace {
@@ -34,6 +37,31 @@ TEST(Symbol, empty_is_the_empty_text) {
   EXPECT_LT(none, Symbol("a"));
   EXPECT_EQ(Symbol("reject"), "reject");
   EXPECT_NE(Symbol("reject"), std::string("deny"));
+}
+
+// Texts live in chunks of 4,096 that never move: texts interned across several chunks read
+// back whole, and a reader on another thread reads its symbols without the interning lock
+// while new chunks are being added.
+TEST(Symbol, texts_read_back_across_chunks_while_another_thread_interns) {
+  const Symbol first = "symbol-test-reader-0";
+  std::atomic<bool> done = false;
+  std::atomic<long> reads = 0;
+  std::thread reader([&] {
+    while (!done.load()) {
+      EXPECT_EQ(first.view(), "symbol-test-reader-0");
+      reads.fetch_add(1);
+    }
+  });
+  while (reads.load() == 0) std::this_thread::yield();
+  std::vector<Symbol> many;
+  for (int i = 0; i < 3 * 4096; ++i) many.emplace_back("symbol-test-" + std::to_string(i));
+  done = true;
+  reader.join();
+  for (int i = 0; i < 3 * 4096; ++i) {
+    ASSERT_EQ(many[static_cast<std::size_t>(i)].str(), "symbol-test-" + std::to_string(i));
+    ASSERT_EQ(many[static_cast<std::size_t>(i)], Symbol("symbol-test-" + std::to_string(i)));
+  }
+  EXPECT_EQ(sizeof(Symbol), 4U);  // what a record pays per text
 }
 
 }  // namespace
