@@ -44,10 +44,11 @@ struct StageRun {
   Clock::time_point end{};
 };
 
-// One per case while indicators are computed, so nothing in it allocates: a std::set and a
-// vector here made computing over 300,000 cases take 120 MB more for a moment.
+// A case as the indicators read it, made on the stack for one case at a time; nothing in it
+// allocates (a std::set and a vector here made computing over 300,000 cases take 120 MB more
+// for a moment, and a vector of all the views another 60 MB at 385,000).
 struct CaseView {
-  const std::string* id = nullptr;
+  std::string_view id;
   const CaseFact* fact = nullptr;
   std::optional<Clock::time_point> submitted_at;
   std::optional<Clock::time_point> completed_at;
@@ -65,9 +66,9 @@ bool contiguous(const Timeline& timeline, std::int64_t first, std::int64_t last)
   return std::distance(a, b) == last - first;
 }
 
-CaseView view_of(const std::string& id, const CaseFact& c) {
+CaseView view_of(std::string_view id, const CaseFact& c) {
   CaseView v;
-  v.id = &id;
+  v.id = id;
   v.fact = &c;
   v.submitted_at = c.snapshot.submitted_at;
   const auto& tl = c.timeline;
@@ -176,23 +177,36 @@ struct PairCases {
   std::set<std::string> items;
 };
 
-Collaboration collaboration(const State& state, const std::vector<const CaseView*>& submitted,
-                            Window window, Clock::time_point now,
-                            const cities::Directory& directory) {
-  Collaboration out;
+// What the indicators gather from the cases in their one pass over them, beside what goes
+// straight into the output.
+struct CaseTally {
+  // Of the cases submitted in the window (collaboration, levels).
+  std::int64_t submitted = 0;
   std::map<PairKey, PairCases> cases_by_pair;
   std::map<std::string, std::pair<std::int64_t, std::int64_t>> cases_by_city;  // recv, accept
-  for (const auto* v : submitted) {
-    const auto& s = v->fact->snapshot;
-    const auto key = pair_of(s.receiving_city, s.accepting_city);
-    auto& p = cases_by_pair[key];
-    ++p.cases;
-    ++(s.receiving_city == key.first ? p.received_in_a : p.received_in_b);
-    p.items.insert(s.item_code);
-    ++cases_by_city[s.receiving_city].first;
-    ++cases_by_city[s.accepting_city].second;
-  }
-  const auto total_cases = static_cast<std::int64_t>(submitted.size());
+  std::map<std::string, std::int64_t> cases_by_item;
+  std::map<std::string, std::map<std::string, std::int64_t>> cases_by_city_item;  // accepting
+  // Refusals in the window.
+  std::map<std::pair<std::string, std::string>, std::int64_t> reasons;  // action, reason
+};
+
+void add_submitted_to_pairs(CaseTally& t, const CaseSnapshot& s) {
+  ++t.submitted;
+  const auto key = pair_of(s.receiving_city, s.accepting_city);
+  auto& p = t.cases_by_pair[key];
+  ++p.cases;
+  ++(s.receiving_city == key.first ? p.received_in_a : p.received_in_b);
+  p.items.insert(s.item_code);
+  ++t.cases_by_city[s.receiving_city].first;
+  ++t.cases_by_city[s.accepting_city].second;
+}
+
+Collaboration collaboration(const State& state, const CaseTally& tally, Window window,
+                            Clock::time_point now, const cities::Directory& directory) {
+  Collaboration out;
+  const auto& cases_by_pair = tally.cases_by_pair;
+  auto cases_by_city = tally.cases_by_city;
+  const auto total_cases = tally.submitted;
   // The weights are shares of 1,000,000 rounded in the data file: normalise by their sum.
   double total_flow = 0;
   for (const auto& pair : directory.pairs()) total_flow += pair.weight;
@@ -399,29 +413,68 @@ void finish_stage(StageStats& s) {
   s.on_time_rate = Share{s.on_time, s.on_time + s.late + s.open_overdue};
 }
 
-Capability capability(const State& state, const std::vector<CaseView>& views,
-                      const std::vector<const CaseView*>& submitted, Window window,
-                      Clock::time_point now, const delegation::Calendar& calendar) {
-  Capability out;
-  auto counts = [&](Clock::time_point t) { return in_window(t, window, now); };
+void add_submitted_to_capability(Capability& out, CaseTally& t, const CaseSnapshot& s) {
+  ++t.cases_by_item[s.item_code];
+  ++t.cases_by_city_item[s.accepting_city][s.item_code];
+  add_reuse(out.reuse, s);
+  add_reuse(out.reuse_by_city[s.receiving_city], s);
+}
 
-  // Levels and reuse: the cases submitted in the window.
-  std::map<std::string, std::int64_t> cases_by_item;
-  std::map<std::string, std::map<std::string, std::int64_t>> cases_by_city_item;
-  for (const auto* v : submitted) {
-    const auto& s = v->fact->snapshot;
-    ++cases_by_item[s.item_code];
-    ++cases_by_city_item[s.accepting_city][s.item_code];
-    add_reuse(out.reuse, s);
-    add_reuse(out.reuse_by_city[s.receiving_city], s);
+// A case's stage runs, handling time, refusals and rating that fall in the window.
+void add_to_capability(Capability& out, CaseTally& tally, const CaseView& v, Window window,
+                       Clock::time_point now, const delegation::Calendar& calendar) {
+  auto counts = [&](Clock::time_point t) { return in_window(t, window, now); };
+  const auto& s = v.fact->snapshot;
+  // Stage runs that ended in the window.
+  for (const auto& run : v.runs) {
+    if (!counts(run.end)) continue;
+    const auto d = deadline_of(s, run.stage, run.start, calendar);
+    for (auto* st :
+         {&out.stages[run.stage], &out.stages_by_city[{run.stage, stage_city(s, run.stage)}]}) {
+      ++st->ended;
+      st->hours.add(hours_between(run.start, run.end));
+      if (d) ++(run.end < d->due ? st->on_time : st->late);
+    }
   }
-  finish_levels(out.levels, cases_by_item, state);
-  for (const auto& [city, items] : cases_by_city_item) {
+  // The open run, when its due fell in the window and has passed.
+  if (const auto open = open_stage(*v.fact)) {
+    const auto d = deadline_of(s, open->first, open->second, calendar);
+    if (d && delegation::overdue(*d, now) && counts(d->due)) {
+      ++out.stages[open->first].open_overdue;
+      ++out.stages_by_city[{open->first, stage_city(s, open->first)}].open_overdue;
+    }
+  }
+  if (v.completed_at && v.submitted_at && counts(*v.completed_at)) {
+    const double h = hours_between(*v.submitted_at, *v.completed_at);
+    out.handling_hours.add(h);
+    out.handling_hours_by_city[s.accepting_city].add(h);
+  }
+  for (const auto& [_, t] : v.fact->timeline) {
+    if (is_mark(t) || !counts(t.at)) continue;
+    if (t.state != CaseState::rejected && t.state != CaseState::denied) continue;
+    const bool rejected = t.state == CaseState::rejected;
+    ++tally.reasons[{rejected ? "reject" : "deny", trim(t.reason)}];
+    auto& r = out.refusals_by_city[s.accepting_city];
+    ++(rejected ? r.rejected : r.denied);
+  }
+  if (s.rating && counts(s.rating->rated_at)) {
+    add_rating(out.satisfaction, *s.rating);
+    add_rating(out.satisfaction_by_city[s.receiving_city], *s.rating);
+    add_rating(out.satisfaction_by_city[s.accepting_city], *s.rating);
+  }
+}
+
+// What needs every case first (levels, shares, the order of reasons), and what does not come
+// from cases (licences, data calls).
+void finish_capability(Capability& out, const CaseTally& tally, const State& state, Window window,
+                       Clock::time_point now) {
+  finish_levels(out.levels, tally.cases_by_item, state);
+  for (const auto& [city, items] : tally.cases_by_city_item) {
     finish_levels(out.levels_by_city[city], items, state);
   }
 
   for (const auto& [_, l] : state.licences) {
-    if (!counts(l.issued_at)) continue;
+    if (!in_window(l.issued_at, window, now)) continue;
     for (auto* c : {&out.licences, &out.licences_by_city[l.issuer_city]}) {
       ++c->issued;
       if (l.from_case) ++c->from_cases;
@@ -437,109 +490,62 @@ Capability capability(const State& state, const std::vector<CaseView>& views,
     add_decision(out.calls.by_owner_city[k.owner_city], k.allowed, n);
   }
 
-  for (auto stage : kStages) out.stages[stage] = StageStats{};
-  std::map<std::pair<std::string, std::string>, std::int64_t> reasons;  // action, reason
-  for (const auto& v : views) {
-    const auto& s = v.fact->snapshot;
-    // Stage runs that ended in the window.
-    for (const auto& run : v.runs) {
-      if (!counts(run.end)) continue;
-      const auto d = deadline_of(s, run.stage, run.start, calendar);
-      for (auto* st :
-           {&out.stages[run.stage], &out.stages_by_city[{run.stage, stage_city(s, run.stage)}]}) {
-        ++st->ended;
-        st->hours.add(hours_between(run.start, run.end));
-        if (d) ++(run.end < d->due ? st->on_time : st->late);
-      }
-    }
-    // The open run, when its due fell in the window and has passed.
-    if (const auto open = open_stage(*v.fact)) {
-      const auto d = deadline_of(s, open->first, open->second, calendar);
-      if (d && delegation::overdue(*d, now) && counts(d->due)) {
-        ++out.stages[open->first].open_overdue;
-        ++out.stages_by_city[{open->first, stage_city(s, open->first)}].open_overdue;
-      }
-    }
-    if (v.completed_at && v.submitted_at && counts(*v.completed_at)) {
-      const double h = hours_between(*v.submitted_at, *v.completed_at);
-      out.handling_hours.add(h);
-      out.handling_hours_by_city[s.accepting_city].add(h);
-    }
-    for (const auto& [_, t] : v.fact->timeline) {
-      if (is_mark(t) || !counts(t.at)) continue;
-      if (t.state != CaseState::rejected && t.state != CaseState::denied) continue;
-      const bool rejected = t.state == CaseState::rejected;
-      ++reasons[{rejected ? "reject" : "deny", trim(t.reason)}];
-      auto& r = out.refusals_by_city[s.accepting_city];
-      ++(rejected ? r.rejected : r.denied);
-    }
-    if (s.rating && counts(s.rating->rated_at)) {
-      add_rating(out.satisfaction, *s.rating);
-      add_rating(out.satisfaction_by_city[s.receiving_city], *s.rating);
-      add_rating(out.satisfaction_by_city[s.accepting_city], *s.rating);
-    }
-  }
+  for (auto stage : kStages) out.stages[stage];  // every stage, with or without runs
   for (auto& [_, st] : out.stages) finish_stage(st);
   for (auto& [_, st] : out.stages_by_city) finish_stage(st);
-  for (const auto& [k, n] : reasons) out.refusal_reasons.push_back({k.first, k.second, n});
+  for (const auto& [k, n] : tally.reasons) out.refusal_reasons.push_back({k.first, k.second, n});
   std::stable_sort(out.refusal_reasons.begin(), out.refusal_reasons.end(),
                    [](const ReasonCount& a, const ReasonCount& b) { return a.count > b.count; });
-  return out;
 }
 
 // ---- supervision and funnel ----
 
-Supervision supervision(const State& state, const std::vector<CaseView>& views, Window window,
+// The overdue stages delegation recorded in the window, and the case's warning at `now`.
+void add_to_supervision(Supervision& out, const State& state, const CaseView& v, Window window,
                         Clock::time_point now, const delegation::Calendar& calendar) {
-  Supervision out;
-  for (const auto& v : views) {
-    const auto& c = *v.fact;
-    const auto& s = c.snapshot;
-    for (const auto& [_, t] : c.timeline) {
-      constexpr std::string_view kOverdue = "overdue:";
-      if (!t.action.view().starts_with(kOverdue) || !in_window(t.at, window, now)) continue;
-      const auto stage =
-          delegation::parse_stage(std::string_view(t.action).substr(kOverdue.size()));
-      if (stage) ++out.overdue_recorded[stage_city(s, *stage)];
-    }
-    const auto open = open_stage(c);
-    if (!open) continue;
-    const auto d = deadline_of(s, open->first, open->second, calendar);
-    if (!d) continue;
-    const auto level = delegation::warning_level(*d, now, calendar);
-    if (level == delegation::Warning::none) continue;
-    CaseWarning w;
-    w.case_id = *v.id;
-    w.city = stage_city(s, open->first);
-    w.department = department_of(state, c, w.city);
-    w.stage = open->first;
-    w.state = s.state;
-    w.started_at = open->second;
-    w.due = d->due;
-    w.warning = level;
-    w.time_used = delegation::time_used(*d, now, calendar);
-    for (auto* counts :
-         {&out.total, &out.by_city[w.city], &out.by_department[{w.city, w.department}]}) {
-      ++(level == delegation::Warning::red ? counts->red : counts->yellow);
-    }
-    out.cases.push_back(std::move(w));
+  const auto& c = *v.fact;
+  const auto& s = c.snapshot;
+  for (const auto& [_, t] : c.timeline) {
+    constexpr std::string_view kOverdue = "overdue:";
+    if (!t.action.view().starts_with(kOverdue) || !in_window(t.at, window, now)) continue;
+    const auto stage = delegation::parse_stage(std::string_view(t.action).substr(kOverdue.size()));
+    if (stage) ++out.overdue_recorded[stage_city(s, *stage)];
   }
+  const auto open = open_stage(c);
+  if (!open) return;
+  const auto d = deadline_of(s, open->first, open->second, calendar);
+  if (!d) return;
+  const auto level = delegation::warning_level(*d, now, calendar);
+  if (level == delegation::Warning::none) return;
+  CaseWarning w;
+  w.case_id = v.id;
+  w.city = stage_city(s, open->first);
+  w.department = department_of(state, c, w.city);
+  w.stage = open->first;
+  w.state = s.state;
+  w.started_at = open->second;
+  w.due = d->due;
+  w.warning = level;
+  w.time_used = delegation::time_used(*d, now, calendar);
+  for (auto* counts :
+       {&out.total, &out.by_city[w.city], &out.by_department[{w.city, w.department}]}) {
+    ++(level == delegation::Warning::red ? counts->red : counts->yellow);
+  }
+  out.cases.push_back(std::move(w));
+}
+
+void finish_supervision(Supervision& out) {
   std::sort(out.cases.begin(), out.cases.end(), [](const CaseWarning& a, const CaseWarning& b) {
     return std::tie(a.due, a.case_id) < std::tie(b.due, b.case_id);
   });
-  return out;
 }
 
-Funnel funnel(const std::vector<const CaseView*>& submitted) {
-  Funnel out;
-  for (const auto* v : submitted) {
-    ++out.submitted;
-    for (std::size_t s = 0; s < v->reached.size(); ++s) {
-      if (v->reached.test(s)) ++out.reached[static_cast<CaseState>(s)];
-    }
-    ++out.current[v->fact->snapshot.state];
+void add_submitted_to_funnel(Funnel& out, const CaseView& v) {
+  ++out.submitted;
+  for (std::size_t s = 0; s < v.reached.size(); ++s) {
+    if (v.reached.test(s)) ++out.reached[static_cast<CaseState>(s)];
   }
-  return out;
+  ++out.current[v.fact->snapshot.state];
 }
 
 // ---- JSON ----
@@ -750,18 +756,22 @@ Indicators compute(const State& state, Window window, Clock::time_point now,
   out.window = window;
   out.now = now;
   out.first_day = first_day(window, now);
-  std::vector<CaseView> views;
-  views.reserve(state.cases.size());
-  for (const auto& [id, c] : state.cases) views.push_back(view_of(id, c));
-  // A case belongs to the window of its submission.
-  std::vector<const CaseView*> submitted;
-  for (const auto& v : views) {
-    if (v.submitted_at && in_window(*v.submitted_at, window, now)) submitted.push_back(&v);
+  // One pass over the cases, each viewed on the stack.
+  CaseTally tally;
+  for (const auto& [id, c] : state.cases) {
+    const auto v = view_of(id, c);
+    // A case belongs to the window of its submission.
+    if (v.submitted_at && in_window(*v.submitted_at, window, now)) {
+      add_submitted_to_pairs(tally, c.snapshot);
+      add_submitted_to_capability(out.capability, tally, c.snapshot);
+      add_submitted_to_funnel(out.funnel, v);
+    }
+    add_to_capability(out.capability, tally, v, window, now, calendar);
+    add_to_supervision(out.supervision, state, v, window, now, calendar);
   }
-  out.collaboration = collaboration(state, submitted, window, now, directory);
-  out.capability = capability(state, views, submitted, window, now, calendar);
-  out.supervision = supervision(state, views, window, now, calendar);
-  out.funnel = funnel(submitted);
+  out.collaboration = collaboration(state, tally, window, now, directory);
+  finish_capability(out.capability, tally, state, window, now);
+  finish_supervision(out.supervision);
   return out;
 }
 

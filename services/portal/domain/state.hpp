@@ -15,6 +15,7 @@
 #include <string_view>
 #include <vector>
 
+#include "domain/case_id.hpp"
 #include "domain/case_state.hpp"
 #include "domain/symbol.hpp"
 #include "domain/window.hpp"
@@ -171,7 +172,7 @@ struct LicenceFact {
 
 struct State {
   std::map<std::string, AgreementFact> agreements;            // by agreement id
-  std::map<std::string, CaseFact> cases;                      // by case id
+  std::map<CaseId, CaseFact, std::less<>> cases;              // by case id
   std::map<std::string, ItemFact> items;                      // by base item code
   std::map<std::string, ImplementationFact> implementations;  // by implementation_key()
   std::map<CallKey, std::int64_t> calls;

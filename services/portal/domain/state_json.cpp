@@ -340,7 +340,7 @@ std::optional<value> record_json(const State& state, const RecordKey& key) {
 std::vector<RecordKey> record_keys(const State& state) {
   std::vector<RecordKey> keys;
   for (const auto& [k, _] : state.agreements) keys.push_back({RecordKind::agreement, k});
-  for (const auto& [k, _] : state.cases) keys.push_back({RecordKind::case_record, k});
+  for (const auto& [k, _] : state.cases) keys.push_back({RecordKind::case_record, k.str()});
   for (const auto& [k, _] : state.items) keys.push_back({RecordKind::item, k});
   for (const auto& [k, _] : state.implementations) {
     keys.push_back({RecordKind::implementation, k});
