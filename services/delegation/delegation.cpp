@@ -164,12 +164,7 @@ Result<int> OverdueSweep::run() {
                         "",
                         now,
                         repo_.node()};
-    CaseWrite w;
-    w.mode = WriteMode::cas;
-    w.expected_version = c.version;
-    w.record = next;
-    w.previous = c;
-    w.timeline = {entry};
+    auto w = CaseWrite::transition(c, next, entry);
     w.event = case_event("overdue", next, to_json(next), entry,
                          {{"stage", stage_name}, {"due", to_rfc3339(d->due)}, {"warning", "red"}},
                          "", clock_);

@@ -106,6 +106,14 @@ class Delegation {
   void read_case_async(http::Request& req, const http::Responder& respond);
   http::Response read_case(http::Request& req);
   http::Response case_answer(const Result<std::optional<CaseRecord>>& c, const Actor& actor) const;
+  // Who sends a command, and its Idempotency-Key made theirs ("<subject>:<key>", "" without
+  // one): what every command checks first, on either path.
+  struct Caller {
+    auth::Principal who;
+    Actor actor;
+    std::string idem;
+  };
+  static Result<Caller> caller_of(Result<auth::Principal> who, const http::Request& req);
   // A command up to its write: the refusal, or the write and the answer it stores.
   // `cached_only`: reads only what is in memory and calls no one (`missed` set when it
   // would have to).
@@ -114,11 +122,9 @@ class Delegation {
     std::string answer;
   };
   std::variant<http::Response, CommandWrite> prepare_submission(
-      http::Request& req, const auth::Principal& who, const Actor& actor, const std::string& idem,
-      ReferenceCache::CachedOnly* cached_only);
+      http::Request& req, const Caller& caller, ReferenceCache::CachedOnly* cached_only);
   std::variant<http::Response, CommandWrite> prepare_transition(
-      http::Request& req, const auth::Principal& who, const Actor& actor, const std::string& idem,
-      CaseAction action, const CaseRecord& c,
+      http::Request& req, const Caller& caller, CaseAction action, const CaseRecord& c,
       // a forward's timeline when already read (moved into its event); null: read here
       // (or missed, cached_only)
       std::vector<boost::json::object>* timeline, ReferenceCache::CachedOnly* cached_only);
@@ -127,9 +133,7 @@ class Delegation {
     http::Request& req;
     http::Responder respond;
     CaseAction action;
-    auth::Principal who;
-    Actor actor;
-    std::string idem;
+    Caller caller;
     CaseRecord c;
   };
   void continue_transition(PendingTransition& t, std::vector<boost::json::object>* timeline);

@@ -116,16 +116,22 @@ void Delegation::replay_if_refused_async(const std::string& idem, http::Response
       });
 }
 
+Result<Delegation::Caller> Delegation::caller_of(Result<auth::Principal> who,
+                                                 const http::Request& req) {
+  if (!who) return fail(std::move(who.error()));
+  auto actor = actor_of(*who);
+  auto idem = idempotency_key(req, actor.subject);
+  if (!idem) return fail(std::move(idem.error()));
+  return Caller{std::move(*who), std::move(actor), std::move(*idem)};
+}
+
 http::Response Delegation::submit(http::Request& req) {
   paths_.count(Paths::submission, false);
-  auto who = svc_.authenticate(req);
-  if (!who) return http::problem(who.error());
-  const auto actor = actor_of(*who);
-  auto idem = idempotency_key(req, actor.subject);
-  if (!idem) return http::problem(idem.error());
-  auto prepared = prepare_submission(req, *who, actor, *idem, nullptr);
+  const auto caller = caller_of(svc_.authenticate(req), req);
+  if (!caller) return http::problem(caller.error());
+  auto prepared = prepare_submission(req, *caller, nullptr);
   if (auto* refused = std::get_if<http::Response>(&prepared)) {
-    return replay_if_refused(*idem, std::move(*refused));
+    return replay_if_refused(caller->idem, std::move(*refused));
   }
   auto& s = std::get<CommandWrite>(prepared);
   return answer_write(repo_.write(s.write), s);
@@ -140,16 +146,14 @@ void Delegation::submit_async(http::Request& req, const http::Responder& respond
   const auto on_workers = [this](http::Request& r) { return submit(r); };
   auto who = svc_.authenticate_if_cached(req);
   if (!who) return respond.to_workers(on_workers);
-  if (!*who) return respond(http::problem(who->error()));
-  const auto actor = actor_of(**who);
-  auto idem = idempotency_key(req, actor.subject);
-  if (!idem) return respond(http::problem(idem.error()));
+  const auto caller = caller_of(std::move(*who), req);
+  if (!caller) return respond(http::problem(caller.error()));
   ReferenceCache::CachedOnly cached_only;
-  auto prepared = prepare_submission(req, **who, actor, *idem, &cached_only);
+  auto prepared = prepare_submission(req, *caller, &cached_only);
   if (cached_only.missed) return respond.to_workers(on_workers);
   paths_.count(Paths::submission, true);
   if (auto* refused = std::get_if<http::Response>(&prepared)) {
-    return replay_if_refused_async(*idem, std::move(*refused), respond);
+    return replay_if_refused_async(caller->idem, std::move(*refused), respond);
   }
   write_async(std::get<CommandWrite>(std::move(prepared)), respond);
 }
@@ -183,8 +187,8 @@ http::Response Delegation::answer_write(Result<WriteResult> written, CommandWrit
 }
 
 std::variant<http::Response, Delegation::CommandWrite> Delegation::prepare_submission(
-    http::Request& req, const auth::Principal& who, const Actor& actor, const std::string& idem,
-    ReferenceCache::CachedOnly* cached_only) {
+    http::Request& req, const Caller& caller, ReferenceCache::CachedOnly* cached_only) {
+  const auto& [who, actor, idem] = caller;
   auto body = http::json_body(req);
   if (!body) return http::problem(body.error());
   const json::Reader reader(*body);
@@ -349,17 +353,16 @@ std::variant<http::Response, Delegation::CommandWrite> Delegation::prepare_submi
 
 http::Response Delegation::transition(http::Request& req, CaseAction action) {
   paths_.count(Paths::transition, false);
-  auto who = svc_.authenticate(req);
-  if (!who) return http::problem(who.error());
-  const auto actor = actor_of(*who);
-  auto idem = idempotency_key(req, actor.subject);
-  if (!idem) return http::problem(idem.error());
+  const auto caller = caller_of(svc_.authenticate(req), req);
+  if (!caller) return http::problem(caller.error());
   auto loaded = repo_.load(std::string(req.param("id")));
   if (!loaded) return http::problem(loaded.error());
-  if (!*loaded) return replay_if_refused(*idem, http::problem(Error::not_found("case not found")));
-  auto prepared = prepare_transition(req, *who, actor, *idem, action, **loaded, nullptr, nullptr);
+  if (!*loaded) {
+    return replay_if_refused(caller->idem, http::problem(Error::not_found("case not found")));
+  }
+  auto prepared = prepare_transition(req, *caller, action, **loaded, nullptr, nullptr);
   if (auto* refused = std::get_if<http::Response>(&prepared)) {
-    return replay_if_refused(*idem, std::move(*refused));
+    return replay_if_refused(caller->idem, std::move(*refused));
   }
   return answer_write(repo_.write(std::get<CommandWrite>(prepared).write),
                       std::get<CommandWrite>(prepared));
@@ -372,19 +375,17 @@ void Delegation::transition_async(http::Request& req, const http::Responder& res
                                   CaseAction action) {
   auto who = svc_.authenticate_if_cached(req);
   if (!who) return respond.to_workers(transition_on_workers(action));
-  if (!*who) return respond(http::problem(who->error()));
-  auto actor = actor_of(**who);
-  auto idem = idempotency_key(req, actor.subject);
-  if (!idem) return respond(http::problem(idem.error()));
-  auto t = std::make_shared<PendingTransition>(PendingTransition{
-      req, respond, action, std::move(**who), std::move(actor), std::move(*idem), {}});
+  auto caller = caller_of(std::move(*who), req);
+  if (!caller) return respond(http::problem(caller.error()));
+  auto t = std::make_shared<PendingTransition>(
+      PendingTransition{req, respond, action, std::move(*caller), {}});
   repo_.async_load(
       std::string(req.param("id")), [this, t](Result<std::optional<CaseRecord>> loaded) {
         if (!loaded) return t->respond(http::problem(loaded.error()));
         if (!*loaded) {
           paths_.count(Paths::transition, true);
-          return replay_if_refused_async(t->idem, http::problem(Error::not_found("case not found")),
-                                         t->respond);
+          return replay_if_refused_async(
+              t->caller.idem, http::problem(Error::not_found("case not found")), t->respond);
         }
         t->c = std::move(**loaded);
         if (t->action != CaseAction::forward) return continue_transition(*t, nullptr);
@@ -399,12 +400,11 @@ void Delegation::transition_async(http::Request& req, const http::Responder& res
 void Delegation::continue_transition(PendingTransition& t,
                                      std::vector<boost::json::object>* timeline) {
   ReferenceCache::CachedOnly cached_only;
-  auto prepared =
-      prepare_transition(t.req, t.who, t.actor, t.idem, t.action, t.c, timeline, &cached_only);
+  auto prepared = prepare_transition(t.req, t.caller, t.action, t.c, timeline, &cached_only);
   if (cached_only.missed) return t.respond.to_workers(transition_on_workers(t.action));
   paths_.count(Paths::transition, true);
   if (auto* refused = std::get_if<http::Response>(&prepared)) {
-    return replay_if_refused_async(t.idem, std::move(*refused), t.respond);
+    return replay_if_refused_async(t.caller.idem, std::move(*refused), t.respond);
   }
   write_async(std::get<CommandWrite>(std::move(prepared)), t.respond);
 }
@@ -414,9 +414,9 @@ http::Handler Delegation::transition_on_workers(CaseAction action) {
 }
 
 std::variant<http::Response, Delegation::CommandWrite> Delegation::prepare_transition(
-    http::Request& req, const auth::Principal& who, const Actor& actor, const std::string& idem,
-    CaseAction action, const CaseRecord& c, std::vector<boost::json::object>* timeline,
-    ReferenceCache::CachedOnly* cached_only) {
+    http::Request& req, const Caller& caller, CaseAction action, const CaseRecord& c,
+    std::vector<boost::json::object>* timeline, ReferenceCache::CachedOnly* cached_only) {
+  const auto& [who, actor, idem] = caller;
   const CaseParties parties{c.applicant, c.receiving_city, c.accepting_city,
                             handover_place(c.delivery)};
   if (auto d = authorise(actor, parties, action); !d.allowed()) return http::problem(d.error());
@@ -509,12 +509,7 @@ std::variant<http::Response, Delegation::CommandWrite> Delegation::prepare_trans
     all.push_back(to_json(entry));
     extra["timeline"] = std::move(all);
   }
-  CaseWrite w;
-  w.mode = WriteMode::cas;
-  w.expected_version = c.version;
-  w.record = next;
-  w.previous = c;
-  w.timeline = {entry};
+  auto w = CaseWrite::transition(c, next, entry);
   // The stage clock runs at the side that holds the stage: the accepting side starts its own
   // when it takes the case over.
   if (action != CaseAction::forward) {
@@ -561,12 +556,7 @@ http::Response Delegation::rate_case(http::Request& req) {
   TimelineEntry entry{next.version,  "rate",       state, state,
                       actor.subject, actor.city,   "",    std::string(to_string(rating->grade)),
                       now,           options_.node};
-  CaseWrite w;
-  w.mode = WriteMode::cas;
-  w.expected_version = c.version;
-  w.record = next;
-  w.previous = c;
-  w.timeline = {entry};
+  auto w = CaseWrite::transition(c, next, entry);
   w.event = case_event("rated", next, to_json(next), entry, {{"rating", to_json(*rating)}},
                        req.trace.header(), clock_);
   auto written = repo_.write(w);

@@ -547,4 +547,14 @@ Result<std::optional<int>> CaseRepo::implementation(const std::string& code,
   return std::optional<int>{std::atoi(r->str().c_str())};
 }
 
+CaseWrite CaseWrite::transition(const CaseRecord& previous, CaseRecord next, TimelineEntry entry) {
+  CaseWrite w;
+  w.mode = WriteMode::cas;
+  w.expected_version = previous.version;
+  w.record = std::move(next);
+  w.previous = previous;
+  w.timeline = {std::move(entry)};
+  return w;
+}
+
 }  // namespace tongban::delegation

@@ -48,6 +48,10 @@ struct CaseWrite {
   std::optional<store::OutboxMessage> event;
   std::string idempotency_key;  // "" for none
   StoredResponse response;      // stored under the key
+
+  // A transition of `previous` to `next`, written only if no one moved the case meanwhile,
+  // with its one timeline line.
+  static CaseWrite transition(const CaseRecord& previous, CaseRecord next, TimelineEntry entry);
 };
 
 enum class WriteOutcome : std::uint8_t { written, replayed, exists, stale };
