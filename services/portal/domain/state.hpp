@@ -172,7 +172,7 @@ struct LicenceFact {
 
 struct State {
   std::map<std::string, AgreementFact> agreements;            // by agreement id
-  std::map<CaseId, CaseFact, std::less<>> cases;              // by case id
+  std::map<CaseId, CaseFact> cases;                           // by case id
   std::map<std::string, ItemFact> items;                      // by base item code
   std::map<std::string, ImplementationFact> implementations;  // by implementation_key()
   std::map<CallKey, std::int64_t> calls;

@@ -43,11 +43,11 @@ TEST(CaseId, copies_and_moves_keep_the_text_and_leave_the_source_empty_after_a_m
   }
 }
 
-TEST(CaseId, orders_by_text_and_finds_in_a_map_by_any_string) {
+TEST(CaseId, orders_by_text_and_finds_in_a_map_by_a_string) {
   EXPECT_LT(CaseId("a"), CaseId("b"));
   EXPECT_LT(CaseId(kUuid), CaseId(kLong.substr(0, 1)));  // '0' < 'x'
   EXPECT_EQ(CaseId(kLong), CaseId(std::string(kLong)));
-  std::map<CaseId, int, std::less<>> m;
+  std::map<CaseId, int> m;  // as State::cases: a lookup by string builds one CaseId
   m[kUuid] = 1;
   m[kLong] = 2;
   m["c1"] = 3;
