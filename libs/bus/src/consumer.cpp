@@ -11,6 +11,7 @@
 #include "tongban/bus/admin.hpp"
 #include "tongban/bus/dlq.hpp"
 #include "tongban/core/log.hpp"
+#include "tongban/core/thread_name.hpp"
 
 namespace tongban::bus {
 
@@ -124,7 +125,12 @@ class KafkaConsumerRunner final : public ConsumerRunner {
     if (thread_.joinable() || closed_) return;
     log::info("consumer started",
               {{"component", "bus"}, {"group", options_.group_id}, {"topics", topics_text()}});
-    thread_ = std::thread([this] { run(); });
+    thread_ = std::thread([this] {
+      // "bus:" and the group's last part (a service runs one consumer per group).
+      const auto& g = options_.group_id;
+      name_this_thread("bus:" + g.substr(g.find_last_of('.') + 1));
+      run();
+    });
   }
 
   void stop() override {

@@ -8,6 +8,7 @@
 
 #include "kafka.hpp"
 #include "tongban/core/log.hpp"
+#include "tongban/core/thread_name.hpp"
 
 namespace tongban::bus {
 namespace {
@@ -51,7 +52,10 @@ class KafkaProducer final : public Producer {
     auto handle = make_handle(RD_KAFKA_PRODUCER, std::move(*conf));
     if (!handle) return fail(handle.error());
     rk_ = std::move(*handle);
-    poller_ = std::thread([this] { poll_loop(); });
+    poller_ = std::thread([this] {
+      name_this_thread("bus:producer");
+      poll_loop();
+    });
     log::info("kafka producer started", {{"component", "bus"},
                                          {"client", rd_kafka_name(rk_.get())},
                                          {"bootstrap", config.bootstrap_servers}});

@@ -25,6 +25,7 @@
 #include <boost/beast/http/string_body.hpp>
 #include <condition_variable>
 #include <ctime>
+#include <latch>
 #include <limits>
 #include <mutex>
 #include <optional>
@@ -33,6 +34,7 @@
 
 #include "tongban/core/ids.hpp"
 #include "tongban/core/log.hpp"
+#include "tongban/core/thread_name.hpp"
 #include "tongban/http/problem.hpp"
 #include "tongban/metrics/registry.hpp"
 
@@ -138,7 +140,20 @@ struct State {
       : options(std::move(o)),
         router(std::move(r)),
         ioc(options.io_threads),
-        workers(static_cast<std::size_t>(std::max(1, options.worker_threads))) {}
+        workers(static_cast<std::size_t>(std::max(1, options.worker_threads))) {
+    // Each pool thread takes one naming task and waits there for the others, so every
+    // thread gets the name (a profile then tells workers from the I/O thread).
+    const auto n = static_cast<std::ptrdiff_t>(std::max(1, options.worker_threads));
+    // Shared: a task may still be returning from arrive_and_wait when wait() here is done.
+    auto named = std::make_shared<std::latch>(n);
+    for (std::ptrdiff_t i = 0; i < n; ++i) {
+      asio::post(workers, [named] {
+        name_this_thread("http-worker");
+        named->arrive_and_wait();
+      });
+    }
+    named->wait();
+  }
 
   void count_rejected(const char* reason) {
     if (metrics) metrics->rejected.Add({{"reason", reason}}).Increment();
@@ -604,7 +619,10 @@ class ServerImpl final : public Server {
     asio::co_spawn(acceptor_.get_executor(), accept_loop(), asio::detached);
     asio::co_spawn(acceptor_.get_executor(), sweep_deadlines(), asio::detached);
     for (int i = 0; i < std::max(1, state_->options.io_threads); ++i) {
-      threads_.emplace_back([this] { state_->ioc.run(); });
+      threads_.emplace_back([this] {
+        name_this_thread("http-io");
+        state_->ioc.run();
+      });
     }
   }
 

@@ -8,6 +8,7 @@
 
 #include "tongban/core/ids.hpp"
 #include "tongban/core/log.hpp"
+#include "tongban/core/thread_name.hpp"
 #include "tongban/store/outbox_message.hpp"
 
 namespace tongban::store {
@@ -103,7 +104,10 @@ OutboxRelay::~OutboxRelay() { stop(); }
 
 void OutboxRelay::start() {
   if (running_.exchange(true)) return;
-  thread_ = std::thread([this] { run(); });
+  thread_ = std::thread([this] {
+    name_this_thread("outbox-relay");
+    run();
+  });
 }
 
 void OutboxRelay::stop() {

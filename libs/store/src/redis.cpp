@@ -48,6 +48,7 @@ extern "C" {
 
 #include "hiredis_reply.hpp"
 #include "tongban/core/log.hpp"
+#include "tongban/core/thread_name.hpp"
 
 namespace tongban::store {
 namespace {
@@ -467,6 +468,7 @@ void Connection::close() {
 void Redis::Impl::start() {
   sweep_every = std::clamp(options.command_timeout / 10, milliseconds(5), milliseconds(50));
   thread = std::thread([this] {
+    name_this_thread("redis-io");
     io_thread_id = std::this_thread::get_id();
     io.run();
   });
