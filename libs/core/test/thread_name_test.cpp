@@ -7,6 +7,7 @@
 
 #include <fstream>
 #include <string>
+#include <string_view>
 #include <thread>
 
 namespace tongban {
@@ -19,26 +20,25 @@ std::string comm_of_this_thread() {
   return name;
 }
 
-TEST(ThreadName, names_the_calling_thread_only) {
-  const auto before = comm_of_this_thread();
-  std::string inside;
+// The name a new thread reads back after naming itself `name`.
+std::string named_in_a_thread(std::string_view name) {
+  std::string seen;
   std::thread t([&] {
-    name_this_thread("redis-io");
-    inside = comm_of_this_thread();
+    name_this_thread(name);
+    seen = comm_of_this_thread();
   });
   t.join();
-  EXPECT_EQ(inside, "redis-io");
+  return seen;
+}
+
+TEST(ThreadName, names_the_calling_thread_only) {
+  const auto before = comm_of_this_thread();
+  EXPECT_EQ(named_in_a_thread("redis-io"), "redis-io");
   EXPECT_EQ(comm_of_this_thread(), before);
 }
 
 TEST(ThreadName, cuts_a_long_name_at_fifteen_bytes) {
-  std::string inside;
-  std::thread t([&] {
-    name_this_thread("a-name-longer-than-fifteen");
-    inside = comm_of_this_thread();
-  });
-  t.join();
-  EXPECT_EQ(inside, "a-name-longer-t");
+  EXPECT_EQ(named_in_a_thread("a-name-longer-than-fifteen"), "a-name-longer-t");
 }
 
 }  // namespace
