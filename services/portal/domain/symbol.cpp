@@ -14,7 +14,7 @@ namespace {
 // them without the lock: a Symbol's number was handed out after its chunk was published.
 constexpr std::uint32_t kChunkBits = 12;
 constexpr std::uint32_t kChunkSize = 1U << kChunkBits;  // 4,096 texts, 128 KB of strings
-constexpr std::uint32_t kMaxChunks = 1U << 16;          // 268 million distinct texts
+constexpr std::uint32_t kMaxChunks = 1U << 14;          // 67 million texts; 128 KB of slots
 
 // Looks texts up by string_view: no string is built for a text already interned.
 struct Hash {
