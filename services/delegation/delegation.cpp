@@ -191,11 +191,11 @@ Delegation::Paths::Paths(metrics::Registry& registry) {
   auto& family = prometheus::BuildCounter()
                      .Name("tongban_delegation_requests_total")
                      .Help(
-                         "Submissions, transitions and case reads by where they ran: "
+                         "Submissions, transitions, case reads and ratings by where they ran: "
                          "io_thread (asynchronous Redis calls) or workers")
                      .Register(registry.prom());
   int i = 0;
-  for (const char* request : {"submission", "transition", "case_read"}) {
+  for (const char* request : {"submission", "transition", "case_read", "rating"}) {
     for (const char* path : {"workers", "io_thread"}) {
       counters_[static_cast<std::size_t>(i++)] =
           &family.Add({{"request", request}, {"path", path}});

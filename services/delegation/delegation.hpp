@@ -103,6 +103,8 @@ class Delegation {
   http::Response submit(http::Request& req);
   void transition_async(http::Request& req, const http::Responder& respond, CaseAction action);
   http::Response transition(http::Request& req, CaseAction action);
+  void rate_case_async(http::Request& req, const http::Responder& respond);
+  http::Response rate_case(http::Request& req);
   void read_case_async(http::Request& req, const http::Responder& respond);
   http::Response read_case(http::Request& req);
   http::Response case_answer(const Result<std::optional<CaseRecord>>& c, const Actor& actor) const;
@@ -128,6 +130,8 @@ class Delegation {
       // a forward's timeline when already read (moved into its event); null: read here
       // (or missed, cached_only)
       std::vector<boost::json::object>* timeline, ReferenceCache::CachedOnly* cached_only);
+  std::variant<http::Response, CommandWrite> prepare_rating(http::Request& req, const Actor& actor,
+                                                            const CaseRecord& c);
   // A transition between its asynchronous steps (owned by their callbacks).
   struct PendingTransition {
     http::Request& req;
@@ -143,7 +147,6 @@ class Delegation {
   http::Response replay_if_refused(const std::string& idem, http::Response answer);
   void replay_if_refused_async(const std::string& idem, http::Response answer,
                                const http::Responder& respond);
-  http::Response rate_case(http::Request& req);
   // The answer of an agreement command, stored with its event.
   http::Response agreement_command(
       http::Request& req, const std::string& id,
@@ -169,12 +172,12 @@ class Delegation {
   // new token, a datahub check or a forward sends them to the workers.
   class Paths {
    public:
-    enum Request { submission, transition, case_read };
+    enum Request { submission, transition, case_read, rating };
     explicit Paths(metrics::Registry& registry);
     void count(Request r, bool io_thread) { counters_[r * 2 + (io_thread ? 1 : 0)]->Increment(); }
 
    private:
-    std::array<prometheus::Counter*, 6> counters_{};
+    std::array<prometheus::Counter*, 8> counters_{};
   } paths_;
   std::mutex wake_mu_;
   std::condition_variable_any wake_;

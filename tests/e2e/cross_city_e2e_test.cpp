@@ -423,6 +423,15 @@ TEST_F(CrossCity, a_case_crosses_two_nodes_from_submission_to_rating) {
       post(b_ + "/v1/cases/" + id + "/rating", applicant_token, json::object{{"grade", "good"}})
           .status,
       409);
+  {
+    // Both ratings ran on B's I/O thread: the completion before them had B verify the token.
+    const auto metrics = get(b_ + "/metrics", "").body;
+    const std::string rated_on_io =
+        "tongban_delegation_requests_total{path=\"io_thread\",request=\"rating\"} ";
+    const auto at = metrics.find(rated_on_io);
+    ASSERT_NE(at, std::string::npos);
+    EXPECT_GE(std::stod(metrics.substr(at + rated_on_io.size())), 2);
+  }
 
   // datahub holds the e-licence issued from the approval.
   EXPECT_TRUE(eventually([&] {

@@ -95,7 +95,9 @@ void Delegation::add_case_routes() {
                   transition_async(req, respond, action);
                 });
   }
-  r.post("/v1/cases/{id}/rating", [this](http::Request& req) { return rate_case(req); });
+  r.add_async(
+      http::Method::post, "/v1/cases/{id}/rating",
+      [this](http::Request& req, http::Responder respond) { rate_case_async(req, respond); });
 }
 
 // A retry of a command that was written is answered from the stored response by the write
@@ -528,13 +530,40 @@ std::variant<http::Response, Delegation::CommandWrite> Delegation::prepare_trans
 }
 
 http::Response Delegation::rate_case(http::Request& req) {
+  paths_.count(Paths::rating, false);
   auto who = svc_.authenticate(req);
   if (!who) return http::problem(who.error());
-  const auto actor = actor_of(*who);
   auto loaded = repo_.load(std::string(req.param("id")));
   if (!loaded) return http::problem(loaded.error());
   if (!*loaded) return http::problem(Error::not_found("case not found"));
-  const auto& c = **loaded;
+  auto prepared = prepare_rating(req, actor_of(*who), **loaded);
+  if (auto* refused = std::get_if<http::Response>(&prepared)) return std::move(*refused);
+  auto& s = std::get<CommandWrite>(prepared);
+  return answer_write(repo_.write(s.write), s);
+}
+
+// As a transition: with the token cached, the case is read and the rating written
+// asynchronously, and the rating prepared in between on the Redis client's thread.
+void Delegation::rate_case_async(http::Request& req, const http::Responder& respond) {
+  auto who = svc_.authenticate_if_cached(req);
+  if (!who) return respond.to_workers([this](http::Request& r) { return rate_case(r); });
+  if (!*who) return respond(http::problem(who->error()));
+  paths_.count(Paths::rating, true);
+  repo_.async_load(std::string(req.param("id")), [this, &req, respond, actor = actor_of(**who)](
+                                                     Result<std::optional<CaseRecord>> loaded) {
+    if (!loaded) return respond(http::problem(loaded.error()));
+    if (!*loaded) return respond(http::problem(Error::not_found("case not found")));
+    auto prepared = prepare_rating(req, actor, **loaded);
+    if (auto* refused = std::get_if<http::Response>(&prepared)) {
+      return respond(std::move(*refused));
+    }
+    write_async(std::get<CommandWrite>(std::move(prepared)), respond);
+  });
+}
+
+// A rating up to its write; reads nothing.
+std::variant<http::Response, Delegation::CommandWrite> Delegation::prepare_rating(
+    http::Request& req, const Actor& actor, const CaseRecord& c) {
   const CaseParties parties{c.applicant, c.receiving_city, c.accepting_city,
                             handover_place(c.delivery)};
   auto body = http::json_body(req);
@@ -559,13 +588,9 @@ http::Response Delegation::rate_case(http::Request& req) {
   auto w = CaseWrite::transition(c, next, entry);
   w.event = case_event("rated", next, to_json(next), entry, {{"rating", to_json(*rating)}},
                        req.trace.header(), clock_);
-  auto written = repo_.write(w);
-  if (!written) return http::problem(written.error());
-  if (written->outcome == WriteOutcome::stale) {
-    return http::problem(Error{Errc::conflict, "the case changed meanwhile; read it again",
-                               "version", "version_conflict", true});
-  }
-  return http::Response::json(200, case_view(next, actor));
+  auto answer = boost::json::serialize(case_view(next, actor));
+  w.response = StoredResponse{200, answer};
+  return CommandWrite{std::move(w), std::move(answer)};
 }
 
 }  // namespace tongban::delegation
