@@ -158,11 +158,13 @@ class KafkaConsumerRunner final : public ConsumerRunner {
     log::info("consumer stopped", {{"component", "bus"},
                                    {"group", options_.group_id},
                                    {"processed", processed_.load()},
+                                   {"passed_by", passed_by_.load()},
                                    {"duplicates", duplicates_.load()},
                                    {"dead_lettered", dead_lettered_.load()}});
   }
 
   long long processed() const override { return processed_.load(); }
+  long long passed_by() const override { return passed_by_.load(); }
 
   std::vector<PartitionLag> lag() const override {
     std::vector<PartitionLag> out;
@@ -296,6 +298,7 @@ class KafkaConsumerRunner final : public ConsumerRunner {
       const auto head = peek_head({static_cast<const char*>(m->payload), m->len});
       if (head && options_.passes_by(*head)) {
         processed_.fetch_add(1);
+        passed_by_.fetch_add(1);
         done(rd_kafka_topic_name(m->rkt), m->partition, m->offset);
         return;
       }
@@ -309,6 +312,7 @@ class KafkaConsumerRunner final : public ConsumerRunner {
     }
     if (options_.concerns && !options_.concerns(*env)) {
       processed_.fetch_add(1);
+      passed_by_.fetch_add(1);
       done(in);
       return;
     }
@@ -546,6 +550,7 @@ class KafkaConsumerRunner final : public ConsumerRunner {
   std::shared_ptr<DedupeStore> dedupe_;
 
   std::atomic<long long> processed_{0};
+  std::atomic<long long> passed_by_{0};
   std::atomic<long long> duplicates_{0};
   std::atomic<long long> dead_lettered_{0};
 

@@ -624,6 +624,7 @@ TEST_F(BusIntegration, events_that_do_not_concern_the_consumer_skip_the_handler_
   ASSERT_TRUE(r);
   ASSERT_TRUE(eventually([&] { return r->processed() == 6; }));
   r->stop();
+  EXPECT_EQ(r->passed_by(), 4);
   {
     std::lock_guard lock(mutex);
     EXPECT_EQ(handled, (std::vector<std::int64_t>{3, 6}));
@@ -669,6 +670,7 @@ TEST_F(BusIntegration, events_passed_by_on_their_raw_head_are_committed_without_
   ASSERT_TRUE(r);
   ASSERT_TRUE(eventually([&] { return r->processed() == 3 && r->dead_lettered() == 1; }));
   r->stop();
+  EXPECT_EQ(r->passed_by(), 1);
   {
     std::lock_guard lock(mutex);
     EXPECT_EQ(handled, (std::vector<std::int64_t>{1, 2}));

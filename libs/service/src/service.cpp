@@ -171,6 +171,9 @@ class ConsumerMetrics final : public prometheus::Collectable {
     std::vector<prometheus::MetricFamily> out{
         family("tongban_consumer_processed_total", "Messages handled by the group",
                MetricType::Counter),
+        family("tongban_consumer_passed_by_total",
+               "Of those, messages passed by unhandled: not the group's business",
+               MetricType::Counter),
         family("tongban_consumer_duplicates_total", "Messages skipped as already applied",
                MetricType::Counter),
         family("tongban_consumer_dead_lettered_total", "Messages sent to <topic>.dlq",
@@ -179,7 +182,7 @@ class ConsumerMetrics final : public prometheus::Collectable {
                "Messages in the partition the group has not taken yet (as of the last fetch)",
                MetricType::Gauge)};
     for (const auto& [runner, group] : groups_) {
-      const long long counts[] = {runner->processed(), runner->duplicates(),
+      const long long counts[] = {runner->processed(), runner->passed_by(), runner->duplicates(),
                                   runner->dead_lettered()};
       for (std::size_t i = 0; i < std::size(counts); ++i) {
         prometheus::ClientMetric m;
@@ -192,7 +195,7 @@ class ConsumerMetrics final : public prometheus::Collectable {
         m.label = {
             {"group", group}, {"topic", p.topic}, {"partition", std::to_string(p.partition)}};
         m.gauge.value = static_cast<double>(p.messages);
-        out[3].metric.push_back(std::move(m));
+        out[4].metric.push_back(std::move(m));
       }
     }
     return out;

@@ -571,6 +571,28 @@ TEST_F(NotifyTest, a_redelivered_event_is_sent_once) {
   EXPECT_EQ(notifications(token).size(), 6U);
 }
 
+// An event no configured channel carries (a pre-examination: nobody is told) is passed by on
+// its raw head, before it is decoded; the deliverable one behind it is not.
+TEST_F(NotifyTest, an_event_nobody_is_told_of_is_passed_by_unread) {
+  auto [subject, token] = citizen(true, true);
+  const auto id = new_case();
+  const auto passed_by = [&] {
+    const auto name = "tongban_consumer_passed_by_total{group=\"" + group_ + "\"} ";
+    const auto m = request(Method::get, "/metrics", "").body;
+    const auto at = m.find(name);
+    return at == std::string::npos ? -1.0 : std::stod(m.substr(at + name.size()));
+  };
+  const auto before = passed_by();
+  ASSERT_GE(before, 0);
+  publish(kCasesTopic, case_event(id, "case_pre_examined", subject));
+  publish(kCasesTopic, case_event(id, "case_accepted", subject));  // one key: behind it
+  ASSERT_TRUE(eventually([&] { return !sink_->for_case(id).empty(); }));
+  EXPECT_EQ(passed_by() - before, 1);
+  ASSERT_EQ(sink_->for_case(id).size(), 1U);
+  EXPECT_EQ(str(sink_->for_case(id).at(0).at("headers").as_object(), "X-Tongban-Event"),
+            "case_accepted");
+}
+
 TEST_F(NotifyTest, an_opted_out_channel_sends_nothing) {
   auto [quiet, quiet_token] = citizen(false, false);
   auto [webhook_only, webhook_token] = citizen(false, true);

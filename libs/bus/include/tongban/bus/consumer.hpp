@@ -107,8 +107,10 @@ class ConsumerRunner {
   // Finishes the message in hand, commits stored offsets, leaves the group, joins.
   virtual void stop() = 0;
 
-  // Counters for /metrics and tests.
+  // Counters for /metrics and tests. `processed` includes `passed_by`: the messages passed
+  // by unhandled, on their raw head (`passes_by`) or after decoding (`concerns`).
   virtual long long processed() const = 0;
+  virtual long long passed_by() const = 0;
   virtual long long duplicates() const = 0;
   virtual long long dead_lettered() const = 0;
   // Per assigned partition: the high watermark of the last fetch minus the group's position
