@@ -626,6 +626,37 @@ TEST_F(DatahubTest, the_materials_check_names_what_is_held_as_e_licences_in_forc
 }
 
 // Makes a few audited calls so the chain has entries; returns an auditor's token.
+// Redis not answering yet when datahub starts (both restarted, Redis still loading its
+// data): the audit signing key is retried for a while instead of ending the process, and
+// datahub serves once Redis answers.
+TEST(DatahubStart, waits_for_redis_before_loading_its_signing_key) {
+  TONGBAN_REQUIRE_ENV(kafka, "TONGBAN_TEST_KAFKA");
+  const int redis_port = tongban::testing::free_port();
+  ChildProcess hub(TONGBAN_DATAHUB_BIN, {},
+                   {{"TONGBAN_HTTP_PORT", "0"},
+                    {"TONGBAN_HTTP_ADDR", "127.0.0.1"},
+                    {"TONGBAN_REDIS_ADDR", "127.0.0.1:" + std::to_string(redis_port)},
+                    {"TONGBAN_KAFKA_BOOTSTRAP", kafka},
+                    // No identity here: nothing in this test needs a token.
+                    {"TONGBAN_JWKS_URL", "http://127.0.0.1:1/.well-known/jwks.json"},
+                    {"TONGBAN_DATAHUB_GROUP", "datahub-start-" + tongban::ids::random_hex(4)}});
+  ASSERT_TRUE(hub.wait_for_log("audit signing key not loaded yet, retrying", 60s)) << hub.output();
+  EXPECT_TRUE(hub.running());
+  EXPECT_FALSE(hub.wait_for_log("service started", 0ms));  // not serving without its key
+
+  tongban::testing::PrivateRedis redis(redis_port);
+  ASSERT_TRUE(redis.ready());
+  const auto port = hub.wait_for_port(60s);
+  ASSERT_TRUE(port) << hub.output();
+  Client client;
+  EXPECT_TRUE(eventually(
+      [&] {
+        auto r = client.get("http://127.0.0.1:" + std::to_string(*port) + "/readyz");
+        return r && r->status == 200;
+      },
+      30s));
+}
+
 class AuditTamperTest : public DatahubTest {
  protected:
   void SetUp() override {

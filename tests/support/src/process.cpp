@@ -175,10 +175,10 @@ bool port_answers(int port) {
   return ok;
 }
 
-PrivateRedis::PrivateRedis() {
+PrivateRedis::PrivateRedis(int port) {
   char tmpl[] = "/tmp/tongban-redis-XXXXXX";
   dir_ = mkdtemp(tmpl);
-  port_ = free_port();
+  port_ = port != 0 ? port : free_port();
   process_ = std::make_unique<ChildProcess>(
       "/usr/bin/redis-server",
       std::vector<std::string>{"--port", std::to_string(port_), "--bind", "127.0.0.1", "--dir",

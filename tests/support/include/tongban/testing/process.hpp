@@ -75,7 +75,8 @@ namespace tongban::testing {
 // tests that need an empty keyspace. Stopped (and its folder removed) on destruction.
 class PrivateRedis {
  public:
-  PrivateRedis();
+  // On `port`, or a free one when 0.
+  explicit PrivateRedis(int port = 0);
   ~PrivateRedis();
   PrivateRedis(const PrivateRedis&) = delete;
   PrivateRedis& operator=(const PrivateRedis&) = delete;
