@@ -123,15 +123,16 @@ class Delegation {
     CaseWrite write;
     std::string answer;
   };
-  std::variant<http::Response, CommandWrite> prepare_submission(
-      http::Request& req, const Caller& caller, ReferenceCache::CachedOnly* cached_only);
-  std::variant<http::Response, CommandWrite> prepare_transition(
-      http::Request& req, const Caller& caller, CaseAction action, const CaseRecord& c,
-      // a forward's timeline when already read (moved into its event); null: read here
-      // (or missed, cached_only)
-      std::vector<boost::json::object>* timeline, ReferenceCache::CachedOnly* cached_only);
-  std::variant<http::Response, CommandWrite> prepare_rating(http::Request& req, const Actor& actor,
-                                                            const CaseRecord& c);
+  using Prepared = std::variant<http::Response, CommandWrite>;
+  Prepared prepare_submission(http::Request& req, const Caller& caller,
+                              ReferenceCache::CachedOnly* cached_only);
+  Prepared prepare_transition(http::Request& req, const Caller& caller, CaseAction action,
+                              const CaseRecord& c,
+                              // a forward's timeline when already read (moved into its event);
+                              // null: read here (or missed, cached_only)
+                              std::vector<boost::json::object>* timeline,
+                              ReferenceCache::CachedOnly* cached_only);
+  Prepared prepare_rating(http::Request& req, const Actor& actor, const CaseRecord& c);
   // A transition between its asynchronous steps (owned by their callbacks).
   struct PendingTransition {
     http::Request& req;
@@ -142,7 +143,9 @@ class Delegation {
   };
   void continue_transition(PendingTransition& t, std::vector<boost::json::object>* timeline);
   http::Handler transition_on_workers(CaseAction action);
-  void write_async(CommandWrite command, const http::Responder& respond);
+  http::Response write_prepared(Prepared prepared, const std::string& idem);
+  void write_prepared_async(Prepared prepared, const std::string& idem,
+                            const http::Responder& respond);
   http::Response answer_write(Result<WriteResult> written, CommandWrite& s);
   http::Response replay_if_refused(const std::string& idem, http::Response answer);
   void replay_if_refused_async(const std::string& idem, http::Response answer,

@@ -18,6 +18,7 @@ namespace tongban::delegation {
 namespace {
 
 constexpr std::size_t kMaxIdempotencyKey = 128;
+const std::string kNoKey;  // a rating takes no Idempotency-Key
 
 Result<std::string> idempotency_key(const http::Request& req, const std::string& subject) {
   const auto* h = req.header("Idempotency-Key");
@@ -131,12 +132,7 @@ http::Response Delegation::submit(http::Request& req) {
   paths_.count(Paths::submission, false);
   const auto caller = caller_of(svc_.authenticate(req), req);
   if (!caller) return http::problem(caller.error());
-  auto prepared = prepare_submission(req, *caller, nullptr);
-  if (auto* refused = std::get_if<http::Response>(&prepared)) {
-    return replay_if_refused(caller->idem, std::move(*refused));
-  }
-  auto& s = std::get<CommandWrite>(prepared);
-  return answer_write(repo_.write(s.write), s);
+  return write_prepared(prepare_submission(req, *caller, nullptr), caller->idem);
 }
 
 // A submission whose token, item, agreement and implementation are cached, and which needs
@@ -154,14 +150,26 @@ void Delegation::submit_async(http::Request& req, const http::Responder& respond
   auto prepared = prepare_submission(req, *caller, &cached_only);
   if (cached_only.missed) return respond.to_workers(on_workers);
   paths_.count(Paths::submission, true);
-  if (auto* refused = std::get_if<http::Response>(&prepared)) {
-    return replay_if_refused_async(caller->idem, std::move(*refused), respond);
-  }
-  write_async(std::get<CommandWrite>(std::move(prepared)), respond);
+  write_prepared_async(std::move(prepared), caller->idem, respond);
 }
 
-void Delegation::write_async(CommandWrite command, const http::Responder& respond) {
-  auto s = std::make_shared<CommandWrite>(std::move(command));
+// A prepared command: its refusal (or, for a keyed one, the first answer of a written retry),
+// else its write and the answer that follows from it.
+http::Response Delegation::write_prepared(Prepared prepared, const std::string& idem) {
+  if (auto* refused = std::get_if<http::Response>(&prepared)) {
+    return replay_if_refused(idem, std::move(*refused));
+  }
+  auto& s = std::get<CommandWrite>(prepared);
+  return answer_write(repo_.write(s.write), s);
+}
+
+// The same without a thread waiting: the answer is sent from the Redis client's thread.
+void Delegation::write_prepared_async(Prepared prepared, const std::string& idem,
+                                      const http::Responder& respond) {
+  if (auto* refused = std::get_if<http::Response>(&prepared)) {
+    return replay_if_refused_async(idem, std::move(*refused), respond);
+  }
+  auto s = std::make_shared<CommandWrite>(std::get<CommandWrite>(std::move(prepared)));
   repo_.async_write(s->write, [this, s, respond](Result<WriteResult> written) {
     respond(answer_write(std::move(written), *s));
   });
@@ -188,8 +196,8 @@ http::Response Delegation::answer_write(Result<WriteResult> written, CommandWrit
   return res;
 }
 
-std::variant<http::Response, Delegation::CommandWrite> Delegation::prepare_submission(
-    http::Request& req, const Caller& caller, ReferenceCache::CachedOnly* cached_only) {
+Delegation::Prepared Delegation::prepare_submission(http::Request& req, const Caller& caller,
+                                                    ReferenceCache::CachedOnly* cached_only) {
   const auto& [who, actor, idem] = caller;
   auto body = http::json_body(req);
   if (!body) return http::problem(body.error());
@@ -362,12 +370,8 @@ http::Response Delegation::transition(http::Request& req, CaseAction action) {
   if (!*loaded) {
     return replay_if_refused(caller->idem, http::problem(Error::not_found("case not found")));
   }
-  auto prepared = prepare_transition(req, *caller, action, **loaded, nullptr, nullptr);
-  if (auto* refused = std::get_if<http::Response>(&prepared)) {
-    return replay_if_refused(caller->idem, std::move(*refused));
-  }
-  return answer_write(repo_.write(std::get<CommandWrite>(prepared).write),
-                      std::get<CommandWrite>(prepared));
+  return write_prepared(prepare_transition(req, *caller, action, **loaded, nullptr, nullptr),
+                        caller->idem);
 }
 
 // As a submission: with the token cached, the case (and for a forward its timeline) is read
@@ -405,19 +409,17 @@ void Delegation::continue_transition(PendingTransition& t,
   auto prepared = prepare_transition(t.req, t.caller, t.action, t.c, timeline, &cached_only);
   if (cached_only.missed) return t.respond.to_workers(transition_on_workers(t.action));
   paths_.count(Paths::transition, true);
-  if (auto* refused = std::get_if<http::Response>(&prepared)) {
-    return replay_if_refused_async(t.caller.idem, std::move(*refused), t.respond);
-  }
-  write_async(std::get<CommandWrite>(std::move(prepared)), t.respond);
+  write_prepared_async(std::move(prepared), t.caller.idem, t.respond);
 }
 
 http::Handler Delegation::transition_on_workers(CaseAction action) {
   return [this, action](http::Request& r) { return transition(r, action); };
 }
 
-std::variant<http::Response, Delegation::CommandWrite> Delegation::prepare_transition(
-    http::Request& req, const Caller& caller, CaseAction action, const CaseRecord& c,
-    std::vector<boost::json::object>* timeline, ReferenceCache::CachedOnly* cached_only) {
+Delegation::Prepared Delegation::prepare_transition(http::Request& req, const Caller& caller,
+                                                    CaseAction action, const CaseRecord& c,
+                                                    std::vector<boost::json::object>* timeline,
+                                                    ReferenceCache::CachedOnly* cached_only) {
   const auto& [who, actor, idem] = caller;
   const CaseParties parties{c.applicant, c.receiving_city, c.accepting_city,
                             handover_place(c.delivery)};
@@ -536,10 +538,7 @@ http::Response Delegation::rate_case(http::Request& req) {
   auto loaded = repo_.load(std::string(req.param("id")));
   if (!loaded) return http::problem(loaded.error());
   if (!*loaded) return http::problem(Error::not_found("case not found"));
-  auto prepared = prepare_rating(req, actor_of(*who), **loaded);
-  if (auto* refused = std::get_if<http::Response>(&prepared)) return std::move(*refused);
-  auto& s = std::get<CommandWrite>(prepared);
-  return answer_write(repo_.write(s.write), s);
+  return write_prepared(prepare_rating(req, actor_of(*who), **loaded), kNoKey);
 }
 
 // As a transition: with the token cached, the case is read and the rating written
@@ -553,17 +552,13 @@ void Delegation::rate_case_async(http::Request& req, const http::Responder& resp
                                                      Result<std::optional<CaseRecord>> loaded) {
     if (!loaded) return respond(http::problem(loaded.error()));
     if (!*loaded) return respond(http::problem(Error::not_found("case not found")));
-    auto prepared = prepare_rating(req, actor, **loaded);
-    if (auto* refused = std::get_if<http::Response>(&prepared)) {
-      return respond(std::move(*refused));
-    }
-    write_async(std::get<CommandWrite>(std::move(prepared)), respond);
+    write_prepared_async(prepare_rating(req, actor, **loaded), kNoKey, respond);
   });
 }
 
 // A rating up to its write; reads nothing.
-std::variant<http::Response, Delegation::CommandWrite> Delegation::prepare_rating(
-    http::Request& req, const Actor& actor, const CaseRecord& c) {
+Delegation::Prepared Delegation::prepare_rating(http::Request& req, const Actor& actor,
+                                                const CaseRecord& c) {
   const CaseParties parties{c.applicant, c.receiving_city, c.accepting_city,
                             handover_place(c.delivery)};
   auto body = http::json_body(req);

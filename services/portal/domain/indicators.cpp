@@ -205,7 +205,6 @@ Collaboration collaboration(const State& state, const CaseTally& tally, Window w
                             Clock::time_point now, const cities::Directory& directory) {
   Collaboration out;
   const auto& cases_by_pair = tally.cases_by_pair;
-  auto cases_by_city = tally.cases_by_city;
   const auto total_cases = tally.submitted;
   // The weights are shares of 1,000,000 rounded in the data file: normalise by their sum.
   double total_flow = 0;
@@ -235,8 +234,10 @@ Collaboration collaboration(const State& state, const CaseTally& tally, Window w
     c.city = city.code;
     c.name_zh = city.name_zh;
     c.province_code = city.province_code;
-    c.cases_as_receiving = cases_by_city[city.code].first;
-    c.cases_as_accepting = cases_by_city[city.code].second;
+    if (const auto n = tally.cases_by_city.find(city.code); n != tally.cases_by_city.end()) {
+      c.cases_as_receiving = n->second.first;
+      c.cases_as_accepting = n->second.second;
+    }
   }
 
   auto& net = out.network;

@@ -27,8 +27,11 @@ struct Pool {
   std::uint32_t size = 0;  // texts interned
   // The keys view the texts in `chunks`, which never move.
   std::unordered_map<std::string_view, std::uint32_t, Hash, std::equal_to<>> numbers;
-  std::array<std::atomic<std::string*>, kMaxChunks> chunks{};
 };
+
+// Outside the pool, set up before any code runs and never torn down: reading a text is an
+// index and a load, without the guard of a function's static.
+constinit std::array<std::atomic<std::string*>, kMaxChunks> chunks{};
 
 Pool& pool() {
   static Pool* p = new Pool;  // never destroyed: symbols may be read during static teardown
@@ -47,7 +50,7 @@ Symbol::Symbol(std::string_view text) {
   }
   const auto place = p.size;
   if (place >> kChunkBits >= kMaxChunks) throw std::length_error("portal: too many symbols");
-  auto& chunk = p.chunks[place >> kChunkBits];
+  auto& chunk = chunks[place >> kChunkBits];
   if (place % kChunkSize == 0) {
     chunk.store(new std::string[kChunkSize], std::memory_order_release);
   }
@@ -62,7 +65,7 @@ const std::string& Symbol::str() const {
   static const std::string none;
   if (number_ == 0) return none;
   const auto place = number_ - 1;
-  return pool().chunks[place >> kChunkBits].load(std::memory_order_acquire)[place % kChunkSize];
+  return chunks[place >> kChunkBits].load(std::memory_order_acquire)[place % kChunkSize];
 }
 
 std::size_t interned_symbols() {
