@@ -131,6 +131,7 @@ Call with (dict "root" $ "env" $svcEnv).
 {{- $e := dict -}}
 {{- $_ := set $e "TONGBAN_LOG_LEVEL" $v.logLevel -}}
 {{- $_ = set $e "TONGBAN_HTTP_IO_THREADS" $v.http.ioThreads -}}
+{{- $_ = set $e "TONGBAN_HTTP_ON_REDIS_LOOP" $v.http.onRedisLoop -}}
 {{- $_ = set $e "TONGBAN_HTTP_WORKERS" $v.http.workers -}}
 {{- $_ = set $e "TONGBAN_HTTP_QUEUE_LIMIT" $v.http.queueLimit -}}
 {{- $_ = set $e "TONGBAN_HTTP_BODY_LIMIT" $v.http.bodyLimit -}}

@@ -165,6 +165,15 @@ class KafkaConsumerRunner final : public ConsumerRunner {
 
   long long processed() const override { return processed_.load(); }
   long long passed_by() const override { return passed_by_.load(); }
+  EventAges event_ages() const override {
+    EventAges ages;
+    for (std::size_t i = 0; i < ages.counts.size(); ++i) {
+      ages.counts[i] = age_counts_[i].load(std::memory_order_relaxed);
+      ages.count += ages.counts[i];
+    }
+    ages.sum_seconds = static_cast<double>(age_sum_us_.load(std::memory_order_relaxed)) / 1e6;
+    return ages;
+  }
 
   std::vector<PartitionLag> lag() const override {
     std::vector<PartitionLag> out;
@@ -316,6 +325,7 @@ class KafkaConsumerRunner final : public ConsumerRunner {
       done(in);
       return;
     }
+    count_age(env->time);
     for (int attempt = 1;; ++attempt) {
       auto r = process_once(*env, in);
       if (r) {
@@ -357,6 +367,19 @@ class KafkaConsumerRunner final : public ConsumerRunner {
         return;
       }
     }
+  }
+
+  // Wall clocks of two machines: a skew that makes the age negative counts as 0.
+  void count_age(std::chrono::system_clock::time_point happened) {
+    const auto us = std::max<long long>(0, std::chrono::duration_cast<std::chrono::microseconds>(
+                                               std::chrono::system_clock::now() - happened)
+                                               .count());
+    const double seconds = static_cast<double>(us) / 1e6;
+    const auto& bounds = EventAges::kBounds;
+    const auto bucket = static_cast<std::size_t>(
+        std::lower_bound(bounds.begin(), bounds.end(), seconds) - bounds.begin());
+    age_counts_[bucket].fetch_add(1, std::memory_order_relaxed);
+    age_sum_us_.fetch_add(us, std::memory_order_relaxed);
   }
 
   Result<void> process_once(const Envelope& env, const IncomingMessage& in) {
@@ -551,6 +574,8 @@ class KafkaConsumerRunner final : public ConsumerRunner {
 
   std::atomic<long long> processed_{0};
   std::atomic<long long> passed_by_{0};
+  std::array<std::atomic<long long>, EventAges::kBounds.size() + 1> age_counts_{};
+  std::atomic<long long> age_sum_us_{0};
   std::atomic<long long> duplicates_{0};
   std::atomic<long long> dead_lettered_{0};
 

@@ -681,6 +681,41 @@ TEST_F(BusIntegration, events_passed_by_on_their_raw_head_are_committed_without_
   EXPECT_EQ(committed(group, topic, 0), 4);  // the one passed by is committed with the rest
 }
 
+TEST_F(BusIntegration, an_event_is_aged_from_its_time_to_the_handler_and_passed_by_ones_are_not) {
+  const auto topic = new_topic("ages", 1);
+  // Written 100 s ago (an outbox that stalled): the group's join time does not matter.
+  auto old = Envelope::make("/tongban/bustest", "tongban.bustest.happened.v1", "case-1",
+                            boost::json::object{{"n", 1}});
+  old.time -= std::chrono::seconds(100);
+  publish_raw(topic, "k", encode(old));
+  publish_raw(topic, "k", R"({"source":"/tongban/mine","type":"tongban.bustest.echo.v1"})");
+  auto o = options(topic, new_group());
+  o.passes_by = [](const EnvelopeHead& h) { return h.source == "/tongban/mine"; };
+  std::atomic<int> handled{0};
+  auto r = runner(o, [&](const Envelope&, const IncomingMessage&) {
+    ++handled;
+    return Result<void>{};
+  });
+  ASSERT_TRUE(r);
+  ASSERT_TRUE(eventually([&] { return r->processed() == 2; }));
+  publish(topic, "k", {{"n", 2}});  // fresh, while the group is consuming
+  ASSERT_TRUE(eventually([&] { return handled.load() == 2; }));
+  r->stop();
+  const auto ages = r->event_ages();
+  EXPECT_EQ(ages.count, 2) << "the event passed by is not aged";
+  const auto& bounds = EventAges::kBounds;
+  const auto bucket_of = [&](double seconds) {
+    return static_cast<std::size_t>(std::lower_bound(bounds.begin(), bounds.end(), seconds) -
+                                    bounds.begin());
+  };
+  EXPECT_EQ(ages.counts[bucket_of(100)], 1) << "60 s < age <= 300 s";
+  long long within_a_second = 0;
+  for (std::size_t i = 0; i <= bucket_of(1); ++i) within_a_second += ages.counts[i];
+  EXPECT_EQ(within_a_second, 1) << "the fresh one";
+  EXPECT_GE(ages.sum_seconds, 100);
+  EXPECT_LT(ages.sum_seconds, 160);
+}
+
 TEST_F(BusIntegration, lag_counts_what_the_group_has_not_taken_and_drops_to_zero) {
   const auto topic = new_topic("lag", 1);
   for (int n = 1; n <= 20; ++n) publish(topic, "k", {{"n", n}});

@@ -125,7 +125,8 @@ struct State {
   std::unordered_map<const Route*, std::unique_ptr<RouteMetrics>> route_metrics;
   std::unique_ptr<RouteMetrics> unmatched_metrics;
 
-  asio::io_context ioc;
+  std::shared_ptr<asio::io_context> ioc_owner;  // ours, or the shared loop of options
+  asio::io_context& ioc;
   asio::thread_pool workers;
   std::atomic<std::size_t> queued{0};
   std::atomic<std::size_t> in_flight{0};
@@ -139,7 +140,9 @@ struct State {
   State(ServerOptions o, std::shared_ptr<const Router> r)
       : options(std::move(o)),
         router(std::move(r)),
-        ioc(options.io_threads),
+        ioc_owner(options.io_context ? options.io_context
+                                     : std::make_shared<asio::io_context>(options.io_threads)),
+        ioc(*ioc_owner),
         workers(static_cast<std::size_t>(std::max(1, options.worker_threads))) {
     // Each pool thread takes one naming task and waits there for the others, so every
     // thread gets the name (a profile then tells workers from the I/O thread).
@@ -614,10 +617,12 @@ class ServerImpl final : public Server {
   ServerImpl(std::shared_ptr<State> state, tcp::acceptor acceptor)
       : state_(std::move(state)),
         acceptor_(std::move(acceptor)),
+        sweep_timer_(acceptor_.get_executor()),
         work_(asio::make_work_guard(state_->ioc)) {
     port_ = acceptor_.local_endpoint().port();
-    asio::co_spawn(acceptor_.get_executor(), accept_loop(), asio::detached);
-    asio::co_spawn(acceptor_.get_executor(), sweep_deadlines(), asio::detached);
+    spawn_loop(accept_loop());
+    spawn_loop(sweep_deadlines());
+    if (state_->options.io_context) return;  // the loop's owner runs it
     for (int i = 0; i < std::max(1, state_->options.io_threads); ++i) {
       threads_.emplace_back([this] {
         name_this_thread("http-io");
@@ -654,8 +659,19 @@ class ServerImpl final : public Server {
       state_->sessions_cv.wait_for(lock, std::chrono::seconds(2),
                                    [&] { return state_->sessions.empty(); });
     }
+    // The accept loop ended when the acceptor closed; the sweeper ends once woken. Both
+    // use this object, so they must be over before it goes (on a shared loop nothing else
+    // stops them).
+    asio::post(acceptor_.get_executor(), [this] { sweep_timer_.cancel(); });
+    {
+      std::unique_lock lock(loops_mutex_);
+      if (!loops_done_.wait_for(lock, std::chrono::seconds(5), [&] { return loops_ == 0; })) {
+        log::error("http server loops still running at stop; is the shared loop running?",
+                   {{"port", port_}});
+      }
+    }
     work_.reset();
-    state_->ioc.stop();
+    if (!state_->options.io_context) state_->ioc.stop();
     for (auto& t : threads_) t.join();
     state_->workers.join();
     log::info("http server stopped", {{"port", port_}});
@@ -698,12 +714,11 @@ class ServerImpl final : public Server {
     const auto shortest = std::min({o.read_timeout, o.idle_timeout, o.write_timeout});
     const auto tick = std::clamp<std::chrono::milliseconds>(
         shortest / 4, std::chrono::milliseconds(5), std::chrono::milliseconds(250));
-    asio::steady_timer timer(acceptor_.get_executor());
     std::vector<std::shared_ptr<Session>> overdue;
     while (!stopped_) {
-      timer.expires_after(tick);
+      sweep_timer_.expires_after(tick);
       boost::system::error_code ec;
-      co_await timer.async_wait(asio::redirect_error(use_awaitable, ec));
+      co_await sweep_timer_.async_wait(asio::redirect_error(use_awaitable, ec));
       const auto now = steady_now();
       overdue.clear();
       {
@@ -772,8 +787,24 @@ class ServerImpl final : public Server {
     }
   }
 
+  void spawn_loop(asio::awaitable<void> loop) {
+    {
+      std::lock_guard lock(loops_mutex_);
+      ++loops_;
+    }
+    asio::co_spawn(acceptor_.get_executor(), std::move(loop), [this](std::exception_ptr) {
+      std::lock_guard lock(loops_mutex_);
+      --loops_;
+      loops_done_.notify_all();
+    });
+  }
+
   std::shared_ptr<State> state_;
   tcp::acceptor acceptor_;
+  asio::steady_timer sweep_timer_;
+  std::mutex loops_mutex_;
+  std::condition_variable loops_done_;
+  int loops_ = 0;  // accept_loop and sweep_deadlines while they run
   asio::executor_work_guard<asio::io_context::executor_type> work_;
   std::vector<std::thread> threads_;
   std::uint16_t port_ = 0;

@@ -7,8 +7,12 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/json/parse.hpp>
 #include <future>
+#include <optional>
 #include <thread>
 
 #include "tongban/http/client.hpp"
@@ -53,9 +57,20 @@ class RawConnection {
   bool connected_ = false;
 };
 
-class ServerTest : public ::testing::Test {
+// Every server test runs twice: on the server's own I/O thread, and on a loop someone else
+// runs (as a service shares the Redis client's), which stop() must leave running.
+class ServerTest : public ::testing::TestWithParam<bool> {
  protected:
   void start(ServerOptions opts = {}) {
+    if (GetParam()) {
+      loop_ = std::make_shared<boost::asio::io_context>(1);
+      loop_work_.emplace(boost::asio::make_work_guard(*loop_));
+      loop_thread_ = std::thread([this] {
+        loop_thread_id_ = std::this_thread::get_id();
+        loop_->run();
+      });
+      opts.io_context = loop_;
+    }
     auto router = std::make_shared<Router>();
     router->get("/hello", [](Request&) { return Response::text(200, "hello"); });
     router->post("/echo", [](Request& req) {
@@ -109,11 +124,20 @@ class ServerTest : public ::testing::Test {
   }
   void TearDown() override {
     if (server_) server_->stop(1s);
+    if (loop_thread_.joinable()) {
+      loop_work_.reset();
+      loop_thread_.join();
+    }
   }
   std::string url(std::string_view path) const {
     return "http://127.0.0.1:" + std::to_string(server_->port()) + std::string(path);
   }
 
+  std::shared_ptr<boost::asio::io_context> loop_;  // the shared loop (GetParam())
+  std::optional<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>>
+      loop_work_;
+  std::thread loop_thread_;
+  std::atomic<std::thread::id> loop_thread_id_{};
   metrics::Registry registry_;
   std::shared_ptr<Router> router_;
   std::unique_ptr<Server> server_;
@@ -124,7 +148,7 @@ class ServerTest : public ::testing::Test {
   Client client_;
 };
 
-TEST_F(ServerTest, serves_routes_with_keep_alive) {
+TEST_P(ServerTest, serves_routes_with_keep_alive) {
   start();
   for (int i = 0; i < 5; ++i) {
     auto r = client_.get(url("/hello"));
@@ -135,7 +159,7 @@ TEST_F(ServerTest, serves_routes_with_keep_alive) {
   EXPECT_EQ(server_->connections(), 1u) << "the client reused one connection";
 }
 
-TEST_F(ServerTest, oversize_body_gets_a_413_problem) {
+TEST_P(ServerTest, oversize_body_gets_a_413_problem) {
   ServerOptions o;
   o.body_limit = 1024;
   start(o);
@@ -147,7 +171,7 @@ TEST_F(ServerTest, oversize_body_gets_a_413_problem) {
   EXPECT_EQ(doc["rule"].as_string(), "max_body_size");
 }
 
-TEST_F(ServerTest, a_client_still_sending_a_huge_body_still_reads_its_413) {
+TEST_P(ServerTest, a_client_still_sending_a_huge_body_still_reads_its_413) {
   ServerOptions o;
   o.body_limit = 1024;
   start(o);
@@ -156,7 +180,7 @@ TEST_F(ServerTest, a_client_still_sending_a_huge_body_still_reads_its_413) {
   EXPECT_EQ(r->status, 413);
 }
 
-TEST_F(ServerTest, malformed_json_gets_a_400_problem_naming_the_error) {
+TEST_P(ServerTest, malformed_json_gets_a_400_problem_naming_the_error) {
   start();
   auto r = client_.post_json(url("/echo"), "{\"name\": tru");
   ASSERT_TRUE(r);
@@ -166,7 +190,7 @@ TEST_F(ServerTest, malformed_json_gets_a_400_problem_naming_the_error) {
   EXPECT_EQ(doc["field"].as_string(), "body");
 }
 
-TEST_F(ServerTest, oversize_headers_get_a_431) {
+TEST_P(ServerTest, oversize_headers_get_a_431) {
   ServerOptions o;
   o.header_limit = 2048;
   start(o);
@@ -177,7 +201,7 @@ TEST_F(ServerTest, oversize_headers_get_a_431) {
 
 // Found by tests/abuse: Beast counts its header limit per put() beyond the fields already
 // parsed, so many small headers arriving over two reads passed a limit they exceeded.
-TEST_F(ServerTest, many_small_headers_past_the_limit_get_a_431) {
+TEST_P(ServerTest, many_small_headers_past_the_limit_get_a_431) {
   ServerOptions o;
   o.header_limit = 8192;
   start(o);
@@ -196,7 +220,7 @@ TEST_F(ServerTest, many_small_headers_past_the_limit_get_a_431) {
   EXPECT_EQ(ok.read_all().substr(0, 12), "HTTP/1.1 200");
 }
 
-TEST_F(ServerTest, garbage_request_line_gets_a_400) {
+TEST_P(ServerTest, garbage_request_line_gets_a_400) {
   start();
   RawConnection c(server_->port());
   c.send("NOT HTTP AT ALL\r\n\r\n");
@@ -204,7 +228,7 @@ TEST_F(ServerTest, garbage_request_line_gets_a_400) {
   EXPECT_NE(answer.find("400"), std::string::npos) << answer;
 }
 
-TEST_F(ServerTest, slow_client_is_cut_by_the_read_timeout) {
+TEST_P(ServerTest, slow_client_is_cut_by_the_read_timeout) {
   ServerOptions o;
   o.read_timeout = 300ms;
   start(o);
@@ -220,7 +244,7 @@ TEST_F(ServerTest, slow_client_is_cut_by_the_read_timeout) {
   EXPECT_EQ(ok->status, 200) << "other clients are still served";
 }
 
-TEST_F(ServerTest, idle_keep_alive_connection_is_closed_after_idle_timeout) {
+TEST_P(ServerTest, idle_keep_alive_connection_is_closed_after_idle_timeout) {
   ServerOptions o;
   o.idle_timeout = 200ms;
   start(o);
@@ -230,7 +254,7 @@ TEST_F(ServerTest, idle_keep_alive_connection_is_closed_after_idle_timeout) {
   EXPECT_NE(answer.find("hello"), std::string::npos);
 }
 
-TEST_F(ServerTest, stop_drains_in_flight_requests) {
+TEST_P(ServerTest, stop_drains_in_flight_requests) {
   start();
   slow_ms_ = 700;
   auto pending = std::async(std::launch::async, [this] { return Client().get(url("/slow")); });
@@ -246,7 +270,7 @@ TEST_F(ServerTest, stop_drains_in_flight_requests) {
   EXPECT_FALSE(after.connected()) << "no new connections after stop";
 }
 
-TEST_F(ServerTest, drain_does_not_wait_for_idle_keep_alive_connections) {
+TEST_P(ServerTest, drain_does_not_wait_for_idle_keep_alive_connections) {
   start();
   ASSERT_TRUE(client_.get(url("/hello")));  // leaves an idle pooled connection
   const auto started = std::chrono::steady_clock::now();
@@ -254,7 +278,7 @@ TEST_F(ServerTest, drain_does_not_wait_for_idle_keep_alive_connections) {
   EXPECT_LT(std::chrono::steady_clock::now() - started, 5s);
 }
 
-TEST_F(ServerTest, request_id_and_traceparent_propagate) {
+TEST_P(ServerTest, request_id_and_traceparent_propagate) {
   start();
   const std::string trace = "4bf92f3577b34da6a3ce929d0e0e4736";
   auto r = client_.get(url("/trace"), {{"traceparent", "00-" + trace + "-00f067aa0ba902b7-01"},
@@ -270,7 +294,7 @@ TEST_F(ServerTest, request_id_and_traceparent_propagate) {
       << "without X-Request-Id, the request id is the trace id";
 }
 
-TEST_F(ServerTest, a_throwing_handler_answers_500_and_the_server_goes_on) {
+TEST_P(ServerTest, a_throwing_handler_answers_500_and_the_server_goes_on) {
   start();
   auto r = client_.get(url("/throws"));
   ASSERT_TRUE(r);
@@ -278,7 +302,7 @@ TEST_F(ServerTest, a_throwing_handler_answers_500_and_the_server_goes_on) {
   EXPECT_EQ(client_.get(url("/hello"))->status, 200);
 }
 
-TEST_F(ServerTest, full_worker_queue_answers_503_to_handlers_and_async_handoffs) {
+TEST_P(ServerTest, full_worker_queue_answers_503_to_handlers_and_async_handoffs) {
   ServerOptions o;
   o.worker_threads = 1;
   o.worker_queue_limit = 1;
@@ -296,7 +320,7 @@ TEST_F(ServerTest, full_worker_queue_answers_503_to_handlers_and_async_handoffs)
   EXPECT_EQ(first.get()->status, 200);
 }
 
-TEST_F(ServerTest, an_async_handler_answers_from_another_thread_with_its_request_intact) {
+TEST_P(ServerTest, an_async_handler_answers_from_another_thread_with_its_request_intact) {
   start();
   for (int i = 0; i < 3; ++i) {  // keep-alive: the session goes on after each answer
     auto r = client_.get(url("/async/w" + std::to_string(i)));
@@ -307,7 +331,7 @@ TEST_F(ServerTest, an_async_handler_answers_from_another_thread_with_its_request
   EXPECT_EQ(server_->connections(), 1u);
 }
 
-TEST_F(ServerTest, an_async_handler_can_hand_its_request_to_the_worker_pool) {
+TEST_P(ServerTest, an_async_handler_can_hand_its_request_to_the_worker_pool) {
   start();
   auto r = client_.get(url("/async-workers"));
   ASSERT_TRUE(r) << r.error().message;
@@ -317,7 +341,7 @@ TEST_F(ServerTest, an_async_handler_can_hand_its_request_to_the_worker_pool) {
   EXPECT_NE(worker_thread_, io_thread_) << "the handler ran on a worker, not the I/O thread";
 }
 
-TEST_F(ServerTest, an_async_answer_counts_once_and_an_unanswered_request_gets_a_500) {
+TEST_P(ServerTest, an_async_answer_counts_once_and_an_unanswered_request_gets_a_500) {
   start();
   auto twice = client_.get(url("/async-twice"));
   ASSERT_TRUE(twice);
@@ -331,7 +355,7 @@ TEST_F(ServerTest, an_async_answer_counts_once_and_an_unanswered_request_gets_a_
   EXPECT_EQ(client_.get(url("/hello"))->status, 200);
 }
 
-TEST_F(ServerTest, stop_drains_an_async_request_in_flight) {
+TEST_P(ServerTest, stop_drains_an_async_request_in_flight) {
   start();
   slow_ms_ = 500;
   auto pending =
@@ -344,7 +368,7 @@ TEST_F(ServerTest, stop_drains_an_async_request_in_flight) {
   EXPECT_EQ(r->body, "done");
 }
 
-TEST_F(ServerTest, records_red_metrics_per_route) {
+TEST_P(ServerTest, records_red_metrics_per_route) {
   start();
   ASSERT_TRUE(client_.get(url("/hello")));
   ASSERT_TRUE(client_.get(url("/missing")));
@@ -362,6 +386,32 @@ TEST_F(ServerTest, records_red_metrics_per_route) {
   EXPECT_NE(text.find(R"(route="unmatched",status="404")"), std::string::npos);
   EXPECT_NE(text.find("http_server_request_duration_seconds_bucket"), std::string::npos);
 }
+
+class SharedLoopTest : public ServerTest {};
+
+TEST_P(SharedLoopTest, handlers_run_on_its_thread_and_stop_leaves_it_running) {
+  start();
+  auto r = client_.get(url("/async-workers"));
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_EQ(r->status, 200);
+  EXPECT_EQ(io_thread_, loop_thread_id_.load()) << "an async handler runs on the shared loop";
+  server_->stop(1s);
+  std::promise<std::thread::id> ran;
+  boost::asio::post(*loop_, [&] { ran.set_value(std::this_thread::get_id()); });
+  auto done = ran.get_future();
+  ASSERT_EQ(done.wait_for(5s), std::future_status::ready) << "stop() stopped the shared loop";
+  EXPECT_EQ(done.get(), loop_thread_id_.load());
+  server_.reset();  // the server's objects go while the loop still runs
+  std::promise<void> again;
+  boost::asio::post(*loop_, [&] { again.set_value(); });
+  EXPECT_EQ(again.get_future().wait_for(5s), std::future_status::ready);
+}
+
+INSTANTIATE_TEST_SUITE_P(Loop, SharedLoopTest, ::testing::Values(true));
+INSTANTIATE_TEST_SUITE_P(Loops, ServerTest, ::testing::Bool(),
+                         [](const ::testing::TestParamInfo<bool>& param) {
+                           return std::string(param.param ? "shared_loop" : "own_thread");
+                         });
 
 TEST(Client, connection_refused_is_unavailable) {
   Client c({.connect_timeout = 500ms});

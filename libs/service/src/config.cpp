@@ -51,6 +51,10 @@ Result<ServiceConfig> load_config(std::string_view service_name, Env& env) {
   h.port = static_cast<std::uint16_t>(v);
   TRY_ASSIGN(v, env.integer("TONGBAN_HTTP_IO_THREADS", 1, 1, 64, "Threads doing socket I/O"));
   h.io_threads = static_cast<int>(v);
+  TRY_ASSIGN(c.http_on_redis_loop,
+             env.boolean("TONGBAN_HTTP_ON_REDIS_LOOP", true,
+                         "With one I/O thread: serve HTTP on the Redis client's thread (no "
+                         "thread crossing between a request and its Redis replies)"));
   TRY_ASSIGN(v, env.integer("TONGBAN_HTTP_WORKERS", 16, 1, 1024,
                             "Threads running handlers (they block on Redis/Kafka/HTTP)"));
   h.worker_threads = static_cast<int>(v);

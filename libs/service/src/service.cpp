@@ -16,6 +16,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <limits>
 #include <mutex>
 #include <string_view>
 
@@ -180,7 +181,10 @@ class ConsumerMetrics final : public prometheus::Collectable {
                MetricType::Counter),
         family("tongban_consumer_lag",
                "Messages in the partition the group has not taken yet (as of the last fetch)",
-               MetricType::Gauge)};
+               MetricType::Gauge),
+        family("tongban_consumer_event_age_seconds",
+               "From an event's time to the group's handler getting it (handled events only)",
+               MetricType::Histogram)};
     for (const auto& [runner, group] : groups_) {
       const long long counts[] = {runner->processed(), runner->passed_by(), runner->duplicates(),
                                   runner->dead_lettered()};
@@ -197,6 +201,19 @@ class ConsumerMetrics final : public prometheus::Collectable {
         m.gauge.value = static_cast<double>(p.messages);
         out[4].metric.push_back(std::move(m));
       }
+      const auto ages = runner->event_ages();
+      prometheus::ClientMetric m;
+      m.label = {{"group", group}};
+      m.histogram.sample_count = static_cast<std::uint64_t>(ages.count);
+      m.histogram.sample_sum = ages.sum_seconds;
+      std::uint64_t cumulative = 0;
+      for (std::size_t i = 0; i < ages.counts.size(); ++i) {
+        cumulative += static_cast<std::uint64_t>(ages.counts[i]);
+        m.histogram.bucket.push_back({cumulative, i < ages.kBounds.size()
+                                                      ? ages.kBounds[i]
+                                                      : std::numeric_limits<double>::infinity()});
+      }
+      out[5].metric.push_back(std::move(m));
     }
     return out;
   }
@@ -208,8 +225,8 @@ class ConsumerMetrics final : public prometheus::Collectable {
 
 namespace {
 
-// Exports a relay's backlog at scrape time (XLEN), so an outbox that stops draining is
-// visible before anyone asks why events are late.
+// Exports a relay's backlog (as its last step counted it), so an outbox that stops
+// draining is visible before anyone asks why events are late.
 class OutboxCollector final : public prometheus::Collectable {
  public:
   OutboxCollector(store::OutboxRelay& relay, std::string service)
@@ -427,7 +444,12 @@ int Service::run() {
     std::printf("%s\n", boost::json::serialize(knobs).c_str());
     return 0;
   }
-  auto server = http::Server::start(config_.http, router_, &metrics_);
+  auto http_options = config_.http;
+  if (redis_ && config_.http_on_redis_loop && http_options.io_threads == 1) {
+    // The Redis client outlives the server (a member; the server stops below).
+    http_options.io_context = redis_->io_context();
+  }
+  auto server = http::Server::start(std::move(http_options), router_, &metrics_);
   if (!server) {
     log::error("cannot start http server", {{"detail", server.error().message}});
     return 1;

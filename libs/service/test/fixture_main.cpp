@@ -15,6 +15,7 @@ int main(int argc, char** argv) {
   if (std::getenv("TONGBAN_FIXTURE_AUTH")) svc.use_auth();
   // Two consumer groups on one topic: their figures share each metric on /metrics.
   if (const char* topic = std::getenv("TONGBAN_FIXTURE_TOPIC")) {
+    svc.relay_outbox();  // its backlog on /metrics, counted without a Redis call
     for (const char* group : {"fixture-a", "fixture-b"}) {
       tongban::bus::ConsumerOptions o;
       o.group_id = std::string(group) + "-" + topic;

@@ -102,6 +102,10 @@ TEST(ServiceSkeleton, consumer_groups_share_one_family_per_metric_with_their_lag
   const auto level = [&](const std::string& group) {
     return body.find("tongban_consumer_processed_total{group=\"" + group + "\"} 3") !=
                std::string::npos &&
+           body.find("tongban_consumer_event_age_seconds_count{group=\"" + group + "\"} 3") !=
+               std::string::npos &&
+           body.find("tongban_consumer_event_age_seconds_bucket{group=\"" + group +
+                     "\",le=\"+Inf\"} 3") != std::string::npos &&
            body.find("tongban_consumer_lag{group=\"" + group + "\",topic=\"" + topic +
                      "\",partition=\"0\"} 0") != std::string::npos;
   };
@@ -115,9 +119,20 @@ TEST(ServiceSkeleton, consumer_groups_share_one_family_per_metric_with_their_lag
   // The text format allows one TYPE line per metric: a second one fails promtool and the
   // Go parsers, and with them the whole scrape.
   for (const char* name : {"tongban_consumer_processed_total", "tongban_consumer_duplicates_total",
-                           "tongban_consumer_dead_lettered_total", "tongban_consumer_lag"}) {
+                           "tongban_consumer_dead_lettered_total", "tongban_consumer_lag",
+                           "tongban_consumer_event_age_seconds"}) {
     EXPECT_EQ(lines_starting(body, std::string("# TYPE ") + name + " "), 1) << name;
   }
+  EXPECT_EQ(lines_starting(body, "# TYPE tongban_consumer_event_age_seconds histogram"), 1);
+  // The relay's backlog is on /metrics although the scrape runs on the Redis client's own
+  // thread (TONGBAN_HTTP_ON_REDIS_LOOP), where a Redis call would be refused.
+  for (int i = 0;
+       i < 100 && body.find("tongban_outbox_backlog{service=\"fixture\"} 0") == std::string::npos;
+       ++i) {
+    std::this_thread::sleep_for(100ms);
+    body = client.get(url(*port, "/metrics"))->body;
+  }
+  EXPECT_NE(body.find("tongban_outbox_backlog{service=\"fixture\"} 0"), std::string::npos) << body;
 }
 
 TEST(ServiceSkeleton, readiness_fails_when_redis_is_unreachable_but_liveness_holds) {

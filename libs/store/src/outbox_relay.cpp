@@ -19,18 +19,20 @@ using std::chrono::milliseconds;
 // One step of the relay in one round trip: delete what the previous step published (it was
 // delivered, whoever holds the lease now), take the lease if free or renew it if ours, and
 // read the next batch. KEYS: lease, outbox. ARGV: owner, lease ms, batch size, ids to delete.
-// Returns {0} when another relay holds the lease, else {1, entries}.
+// Returns {0, backlog} when another relay holds the lease, else {1, entries, backlog}; the
+// backlog (XLEN after the delete) is what /metrics shows, so a scrape needs no Redis call.
 const Script kRelayStep(R"lua(
 if #ARGV > 3 then redis.call('XDEL', KEYS[2], unpack(ARGV, 4)) end
+local backlog = redis.call('XLEN', KEYS[2])
 local holder = redis.call('GET', KEYS[1])
 if not holder then
   redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
 elseif holder == ARGV[1] then
   redis.call('PEXPIRE', KEYS[1], ARGV[2])
 else
-  return {0}
+  return {0, backlog}
 end
-return {1, redis.call('XRANGE', KEYS[2], '-', '+', 'COUNT', ARGV[3])}
+return {1, redis.call('XRANGE', KEYS[2], '-', '+', 'COUNT', ARGV[3]), backlog}
 )lua");
 
 const Script kReleaseLease(R"lua(
@@ -192,11 +194,13 @@ Result<int> OutboxRelay::relay_once() {
                                 std::to_string(options_.batch_size)};
   args.insert(args.end(), published_ids_.begin(), published_ids_.end());
   auto step = kRelayStep.run(redis_, {lease_key_, outbox_}, args);
+  if (!step || step->is_error()) backlog_ = -1;  // unknown until a step succeeds
   if (!step) return fail(std::move(step.error()));
   if (step->is_error()) return fail(Error::unavailable("outbox relay step failed: " + step->str()));
   published_ids_.clear();  // deleted by the step
   const auto& reply = step->array();
   const bool held = !reply.empty() && reply[0].integer() == 1;
+  if (!reply.empty() && reply.back().is_integer()) backlog_ = reply.back().integer();
   note_leader(held);
   if (!held || reply.size() < 2 || reply[1].array().empty()) return 0;
   const Reply& range = reply[1];
@@ -292,11 +296,10 @@ Result<int> OutboxRelay::relay_once() {
   return static_cast<int>(delivered);
 }
 
-Result<long long> OutboxRelay::backlog() {
-  auto r = redis_.command(Command{"XLEN", outbox_});
-  if (!r) return fail(std::move(r.error()));
-  if (r->is_error()) return fail(Error::unavailable("XLEN failed: " + r->str()));
-  return r->integer();
+std::optional<long long> OutboxRelay::backlog() const {
+  const long long n = backlog_.load();
+  if (n < 0) return std::nullopt;
+  return n;
 }
 
 }  // namespace tongban::store

@@ -215,8 +215,10 @@ struct Redis::Impl {
       : options(std::move(opts)), work(asio::make_work_guard(io)), sweeper(io) {}
 
   RedisOptions options;
-  // Declared before every I/O object below, so it is destroyed after them.
-  asio::io_context io;
+  // Declared before every I/O object below, so it is destroyed after them. Shared with a
+  // server that runs on this loop (Redis::io_context()).
+  std::shared_ptr<asio::io_context> io_owner = std::make_shared<asio::io_context>(1);
+  asio::io_context& io = *io_owner;
   std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work;
   std::thread thread;
   std::atomic<std::thread::id> io_thread_id{};
@@ -240,7 +242,7 @@ struct Redis::Impl {
   void shutdown();
   void submit(Submission s);
   void drain();
-  void dispatch(Submission& s);
+  void dispatch(Submission& s, bool defer_failures = false);
   void arm_sweeper();
   Connection* pick();
   bool on_io_thread() const { return std::this_thread::get_id() == io_thread_id.load(); }
@@ -357,13 +359,15 @@ void Link::on_cleanup() {
 }
 
 void Link::sweep(SteadyClock::time_point now) {
+  // Collected first: a callback may send another command, which appends to `inflight`.
+  std::vector<ReplyCallback> overdue;
   for (Call& call : inflight) {
     if (!call.finished && call.deadline <= now) {
       call.finished = true;
-      ReplyCallback done = std::move(call.done);
-      done(fail(Error::timeout("redis command timed out")));
+      overdue.push_back(std::move(call.done));
     }
   }
+  for (auto& done : overdue) done(fail(Error::timeout("redis command timed out")));
 }
 
 void Link::fail_all(const Error& error) {
@@ -524,17 +528,31 @@ void Redis::Impl::shutdown() {
 
 void Redis::Impl::submit(Submission s) {
   bool post = false;
+  const bool here = on_io_thread();
   {
     std::unique_lock lock(mu);
     if (closed) {
       lock.unlock();
-      for (auto& cb : s.callbacks) cb(fail(Error::unavailable("redis client closed")));
+      for (auto& cb : s.callbacks) {
+        if (here) {
+          asio::post(io,
+                     [cb = std::move(cb)] { cb(fail(Error::unavailable("redis client closed"))); });
+        } else {
+          cb(fail(Error::unavailable("redis client closed")));
+        }
+      }
       return;
     }
-    queue.push_back(std::move(s));
-    post = !std::exchange(drain_posted, true);
+    if (!here) {
+      queue.push_back(std::move(s));
+      post = !std::exchange(drain_posted, true);
+    }
   }
-  if (post) asio::post(io, [this] { drain(); });
+  if (here) {
+    dispatch(s, true);  // the I/O thread itself: no queue, no wake-up
+  } else if (post) {
+    asio::post(io, [this] { drain(); });
+  }
 }
 
 void Redis::Impl::drain() {
@@ -562,12 +580,21 @@ Connection* Redis::Impl::pick() {
   return connecting;
 }
 
-void Redis::Impl::dispatch(Submission& s) {
+void Redis::Impl::dispatch(Submission& s, bool defer_failures) {
   Connection* c = s.target ? s.target.get() : pick();
   Link* link = c != nullptr ? c->live_link() : nullptr;
   std::size_t i = 0;
+  // A caller on this thread is told of a failure on a later turn of the loop, as any
+  // other caller is: never from inside its own async_command.
+  auto fail_one = [&](ReplyCallback& cb, const Error& e) {
+    if (defer_failures) {
+      asio::post(io, [cb = std::move(cb), e] { cb(fail(e)); });
+    } else {
+      cb(fail(e));
+    }
+  };
   auto fail_rest = [&](const Error& e) {
-    for (; i < s.callbacks.size(); ++i) s.callbacks[i](fail(e));
+    for (; i < s.callbacks.size(); ++i) fail_one(s.callbacks[i], e);
   };
   if (link == nullptr) {
     fail_rest(Error::unavailable("no connection to redis at " + options.host + ":" +
@@ -581,7 +608,7 @@ void Redis::Impl::dispatch(Submission& s) {
   for (; i < s.commands.size(); ++i) {
     const Formatted& cmd = s.commands[i];
     if (!cmd.ok()) {
-      s.callbacks[i](fail(Error::internal("redis command could not be formatted")));
+      fail_one(s.callbacks[i], Error::internal("redis command could not be formatted"));
       continue;
     }
     if (redisAsyncFormattedCommand(link->ac, on_reply, link, cmd.data(), cmd.size()) != REDIS_OK) {
@@ -726,6 +753,8 @@ Result<void> Redis::ping(milliseconds timeout) {
 }
 
 const RedisOptions& Redis::options() const { return impl_->options; }
+
+std::shared_ptr<asio::io_context> Redis::io_context() const { return impl_->io_owner; }
 
 int Redis::connected() const { return impl_->connected_count.load(); }
 

@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
 #include <future>
 #include <latch>
 #include <thread>
@@ -219,6 +221,49 @@ TEST(Redis, exec_after_a_watched_key_changed_writes_neither_state_nor_outbox) {
   redis->command({"DEL", state_key, ks.outbox()});
 }
 
+// What a server sharing the client's loop does: run on the I/O thread and send from there.
+TEST(Redis, commands_sent_from_its_io_thread_go_out_in_order_and_sync_ones_are_refused) {
+  TB_REQUIRE_REDIS(options);
+  auto redis = connect_or_die(options);
+  const std::string key = test::unique_prefix() + ":chain";
+  constexpr int kCount = 200;
+  struct Chain {
+    Redis* redis;
+    std::string key;
+    std::thread::id io_thread;
+    std::vector<long long> seen;
+    bool off_thread = false;
+    std::promise<void> done;
+    void next() {
+      redis->async_command({"INCR", key}, [this](Result<Reply> r) {
+        off_thread = off_thread || std::this_thread::get_id() != io_thread;
+        seen.push_back(r && r->is_integer() ? r->integer() : -1);
+        if (seen.size() == kCount) {
+          done.set_value();
+        } else {
+          next();  // from inside a reply's callback, on the I/O thread
+        }
+      });
+    }
+  } chain{redis.get(), key, {}, {}, false, {}};
+  std::promise<Result<Reply>> sync_from_loop;
+  boost::asio::post(*redis->io_context(), [&] {
+    chain.io_thread = std::this_thread::get_id();
+    sync_from_loop.set_value(redis->command({"PING"}));
+    chain.next();
+  });
+  auto finished = chain.done.get_future();
+  ASSERT_EQ(finished.wait_for(10s), std::future_status::ready);
+  std::vector<long long> expected(kCount);
+  for (int i = 0; i < kCount; ++i) expected[static_cast<std::size_t>(i)] = i + 1;
+  EXPECT_EQ(chain.seen, expected);
+  EXPECT_FALSE(chain.off_thread) << "every reply is handled on the client's loop";
+  auto refused = sync_from_loop.get_future().get();
+  ASSERT_FALSE(refused.has_value()) << "a blocking call on the loop would wait on itself";
+  EXPECT_EQ(refused.error().code, Errc::internal);
+  redis->command({"DEL", key});
+}
+
 TEST(Redis, ping_answers_when_the_server_is_up) {
   TB_REQUIRE_REDIS(options);
   auto redis = connect_or_die(options);
@@ -267,6 +312,54 @@ TEST(RedisFaults, a_slow_server_makes_commands_time_out_and_late_replies_are_dro
   ASSERT_TRUE(get.has_value()) << get.error().message;
   EXPECT_EQ(get->str(), "late");  // a timed-out command may still have been applied
   EXPECT_TRUE(redis->command({"PING"})->is_status("PONG"));
+}
+
+TEST(RedisFaults, a_command_that_timed_out_may_send_another_from_its_callback) {
+  LocalRedisServer server;
+  ASSERT_TRUE(server.start());
+  RedisOptions options = server.options();
+  options.command_timeout = 200ms;
+  options.pool_size = 1;
+  auto redis = connect_or_die(options);
+  auto sleeper = connect_or_die(server.options());
+  std::thread sleeping([&] { sleeper->command(Command{"DEBUG", "SLEEP", "1"}, 5000ms); });
+  std::this_thread::sleep_for(100ms);
+  // Fifty commands time out in one sweep; each callback sends another command while the
+  // sweep is still going through the ones in flight.
+  constexpr int kCount = 50;
+  std::latch answered(kCount);
+  std::atomic<int> timed_out{0};
+  for (int i = 0; i < kCount; ++i) {
+    redis->async_command({"SET", "k" + std::to_string(i), "v"}, [&](Result<Reply> r) {
+      if (!r && r.error().code == Errc::timeout) ++timed_out;
+      redis->async_command({"PING"}, [&](Result<Reply>) { answered.count_down(); });
+    });
+  }
+  sleeping.join();
+  EXPECT_TRUE(eventually([&] { return answered.try_wait(); }));
+  EXPECT_EQ(timed_out.load(), kCount);
+  EXPECT_TRUE(redis->command({"PING"})->is_status("PONG"));
+}
+
+TEST(RedisFaults, a_failure_on_the_io_thread_is_told_on_a_later_turn_not_inside_the_call) {
+  LocalRedisServer server;  // never started: no connection
+  RedisOptions options = server.options();
+  options.connect_timeout = 100ms;
+  auto redis = connect_or_die(options);
+  std::promise<bool> called_inside;
+  std::promise<Errc> told;
+  std::atomic<bool> called{false};
+  boost::asio::post(*redis->io_context(), [&] {
+    redis->async_command({"PING"}, [&](Result<Reply> r) {
+      called = true;
+      told.set_value(r ? Errc::internal : r.error().code);
+    });
+    called_inside.set_value(called.load());
+  });
+  EXPECT_FALSE(called_inside.get_future().get()) << "the caller may still hold its locks";
+  auto code = told.get_future();
+  ASSERT_EQ(code.wait_for(5s), std::future_status::ready);
+  EXPECT_EQ(code.get(), Errc::unavailable);
 }
 
 TEST(RedisFaults, the_client_reconnects_after_the_server_restarts) {

@@ -2,6 +2,7 @@
 // then the poison message goes to "<topic>.dlq" and the partition moves on.
 #pragma once
 
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <functional>
@@ -90,6 +91,19 @@ struct PartitionLag {
   long long messages = 0;  // in the partition beyond the next one the handler will get
 };
 
+// How long after they happened a group's handler got the events it handled: from the
+// envelope's time (the write that made the event, on whichever replica) to the handler's
+// first attempt, so it spans the producer's outbox, the relay, the broker and the
+// consumer's own queue. Passed-by events are not counted. Buckets as Prometheus has them.
+struct EventAges {
+  static constexpr std::array<double, 16> kBounds{0.001, 0.002, 0.005, 0.01, 0.025, 0.05,
+                                                  0.1,   0.25,  0.5,   1,    2.5,   5,
+                                                  10,    30,    60,    300};  // seconds
+  std::array<long long, kBounds.size() + 1> counts{};  // per bucket (not cumulative); +Inf last
+  double sum_seconds = 0;
+  long long count = 0;
+};
+
 class ConsumerRunner {
  public:
   // `dlq_producer` publishes poison messages and must outlive the runner; `dedupe` may be
@@ -113,6 +127,7 @@ class ConsumerRunner {
   virtual long long passed_by() const = 0;
   virtual long long duplicates() const = 0;
   virtual long long dead_lettered() const = 0;
+  virtual EventAges event_ages() const = 0;
   // Per assigned partition: the high watermark of the last fetch minus the group's position
   // (no broker round trip: cheap enough for every scrape). A partition is left out until its
   // first message since it was assigned (no position yet).

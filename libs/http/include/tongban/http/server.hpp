@@ -10,6 +10,10 @@
 #include "tongban/core/result.hpp"
 #include "tongban/http/router.hpp"
 
+namespace boost::asio {
+class io_context;
+}
+
 namespace tongban::metrics {
 class Registry;
 }
@@ -20,6 +24,11 @@ struct ServerOptions {
   std::string address = "127.0.0.1";
   std::uint16_t port = 0;  // 0: an ephemeral port (see Server::port())
   int io_threads = 1;
+  // When set, sockets are served on this loop, which someone else runs (io_threads is
+  // ignored): the Redis client's (store::Redis::io_context()), so an asynchronous handler's
+  // replies reach its connection without crossing threads. stop() then waits for the
+  // server's own work on the loop to end and leaves the loop running.
+  std::shared_ptr<boost::asio::io_context> io_context;
   int worker_threads = 16;                // handlers that may block on Redis/Kafka/HTTP
   std::size_t worker_queue_limit = 4096;  // beyond this: 503, not an unbounded queue
   std::size_t body_limit = 1 << 20;       // 413 above this

@@ -15,6 +15,9 @@ struct ServiceConfig {
   std::string name;
   std::string node_id;  // distinguishes replicas in logs, leases and event sources
   http::ServerOptions http;
+  // With one HTTP I/O thread, serve sockets on the Redis client's loop (its thread), so an
+  // asynchronous handler's Redis replies reach the connection without a thread crossing.
+  bool http_on_redis_loop = true;
   std::chrono::milliseconds drain_timeout{20000};
   store::RedisOptions redis;
   bus::KafkaConfig kafka;

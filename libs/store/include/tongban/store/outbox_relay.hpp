@@ -8,6 +8,7 @@
 #include <condition_variable>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -55,8 +56,10 @@ class OutboxRelay {
   // lease or the outbox is empty); they are deleted by the next step, or by stop().
   Result<int> relay_once();
 
-  // XLEN of the outbox: entries not yet published (for /metrics and the portal).
-  Result<long long> backlog();
+  // Entries not yet published, as the last step counted them (a relay steps at least
+  // every idle_wait, leader or not); nullopt before the first step and after a failed one.
+  // Reads no Redis: a scrape of /metrics runs on the HTTP I/O thread.
+  std::optional<long long> backlog() const;
 
   bool leader() const { return leader_.load(); }
   long long published() const { return published_.load(); }
@@ -84,6 +87,7 @@ class OutboxRelay {
   std::atomic<bool> leader_{false};
   std::atomic<long long> published_{0};
   std::atomic<long long> failures_{0};
+  std::atomic<long long> backlog_{-1};
   // Published, to be deleted by the next step (the relay's thread, or relay_once's caller).
   std::vector<std::string> published_ids_;
   std::mutex mu_;

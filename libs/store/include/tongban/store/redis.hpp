@@ -14,6 +14,10 @@
 #include "tongban/core/result.hpp"
 #include "tongban/store/reply.hpp"
 
+namespace boost::asio {
+class io_context;
+}
+
 namespace tongban::store {
 
 struct RedisOptions {
@@ -55,8 +59,16 @@ class Redis {
   // The outer Error is a transport failure; per-command Redis errors are error Replies.
   Result<std::vector<Reply>> pipeline(const std::vector<Command>& commands);
 
-  // `done` runs on the client's I/O thread: it must be quick and must not block.
+  // `done` runs on the client's I/O thread: it must be quick and must not block. Called
+  // on that thread (from another command's `done`, or a handler of a server sharing the
+  // loop), the command is written at once, without a hop through the submission queue.
   void async_command(Command args, ReplyCallback done);
+
+  // The event loop the client's I/O thread runs, for a server that wants its handlers'
+  // replies without a thread crossing (ServerOptions::io_context). Whatever else runs on
+  // it must not block, and synchronous commands from it are refused. The thread runs
+  // until this client is destroyed: stop what shares the loop first.
+  std::shared_ptr<boost::asio::io_context> io_context() const;
 
   // PING within `timeout` (for /readyz).
   Result<void> ping(std::chrono::milliseconds timeout);
