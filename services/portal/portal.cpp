@@ -389,6 +389,7 @@ void Portal::add_consumers() {
 
 void Portal::add_metrics() {
   svc_.metrics().add_collectable(std::make_shared<IndicatorCollector>(*this));
+  svc_.scrape_metrics_on_workers();  // a window over every case: not on the I/O thread
 }
 
 }  // namespace tongban::portal

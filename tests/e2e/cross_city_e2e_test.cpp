@@ -598,6 +598,11 @@ TEST_F(CrossCity, the_portal_shows_the_flow_and_a_rebuild_agrees) {
   const auto guangdong = staff("440100", "supervisor");
   EXPECT_TRUE(pair_of(parse(get(portal_url_ + "/v1/indicators", guangdong))).empty());
   EXPECT_EQ(get(portal_url_ + "/v1/indicators", staff(kNanjing, "clerk")).status, 403);
+  // The business metrics, computed at scrape time on a worker (not the I/O thread the portal's
+  // Redis traffic shares).
+  const auto scraped = get(portal_url_ + "/metrics", "");
+  EXPECT_EQ(scraped.status, 200);
+  EXPECT_NE(scraped.body.find("tongban_portal_cases "), std::string::npos) << scraped.body;
   auto csv = get(portal_url_ + "/v1/export/pairs.csv", admin);
   EXPECT_EQ(csv.status, 200);
   EXPECT_NE(csv.body.find(std::string(kNanjing) + "," + kWuxi), std::string::npos)

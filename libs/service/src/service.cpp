@@ -99,13 +99,20 @@ void Service::add_standard_routes() {
         ready ? 200 : 503,
         boost::json::object{{"status", ready ? "ready" : "not_ready"}, {"checks", checks}});
   });
-  router_->get(
-      "/metrics",
-      [this](http::Request&) {
-        return http::Response::text(200, metrics_.serialize(),
-                                    "text/plain; version=0.0.4; charset=utf-8");
-      },
-      inline_io);
+  // On the I/O thread, so a scrape answers while every worker is busy; on the workers when a
+  // collector computes (scrape_metrics_on_workers).
+  router_->add_async(http::Method::get, "/metrics",
+                     [this](http::Request& req, http::Responder respond) {
+                       auto scrape = [this](http::Request&) {
+                         return http::Response::text(200, metrics_.serialize(),
+                                                     "text/plain; version=0.0.4; charset=utf-8");
+                       };
+                       if (metrics_on_workers_.load()) {
+                         respond.to_workers(std::move(scrape));
+                       } else {
+                         respond(scrape(req));
+                       }
+                     });
   router_->get(
       "/openapi.yaml",
       [this](http::Request&) { return http::Response::text(200, openapi_, "application/yaml"); },

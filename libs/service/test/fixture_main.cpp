@@ -1,5 +1,10 @@
 // A process on the service skeleton for the integration test: probes, metrics,
 // signals and drain are exercised on a real binary, not on a stand-in.
+#include <prometheus/client_metric.h>
+#include <prometheus/collectable.h>
+#include <prometheus/metric_family.h>
+#include <pthread.h>
+
 #include <chrono>
 #include <cstdlib>
 #include <string>
@@ -8,10 +13,31 @@
 #include "tongban/http/problem.hpp"
 #include "tongban/service/service.hpp"
 
+// Names the thread a scrape ran on: the I/O thread (the Redis client's, "redis-io", which
+// the HTTP server shares) or a worker ("http-worker").
+class ScrapeThread final : public prometheus::Collectable {
+ public:
+  std::vector<prometheus::MetricFamily> Collect() const override {
+    char name[16] = {};
+    pthread_getname_np(pthread_self(), name, sizeof name);
+    prometheus::MetricFamily f;
+    f.name = "fixture_scraped_on";
+    f.help = "The thread this scrape ran on";
+    f.type = prometheus::MetricType::Gauge;
+    prometheus::ClientMetric m;
+    m.label.push_back({"thread", name});
+    m.gauge.value = 1;
+    f.metric.push_back(std::move(m));
+    return {std::move(f)};
+  }
+};
+
 int main(int argc, char** argv) {
   tongban::service::Service svc("fixture", "openapi: 3.1.0\ninfo:\n  title: fixture\n", argc, argv);
   svc.redis();
   svc.producer();
+  svc.metrics().add_collectable(std::make_shared<ScrapeThread>());
+  if (std::getenv("TONGBAN_FIXTURE_SCRAPE_ON_WORKERS")) svc.scrape_metrics_on_workers();
   if (std::getenv("TONGBAN_FIXTURE_AUTH")) svc.use_auth();
   // Two consumer groups on one topic: their figures share each metric on /metrics.
   if (const char* topic = std::getenv("TONGBAN_FIXTURE_TOPIC")) {

@@ -62,6 +62,9 @@ TEST(ServiceSkeleton, serves_probes_metrics_and_openapi) {
   auto metrics = client.get(url(*port, "/metrics"));
   ASSERT_TRUE(metrics);
   EXPECT_NE(metrics->body.find("http_server_requests_total"), std::string::npos);
+  // Served on the Redis client's loop (TONGBAN_HTTP_ON_REDIS_LOOP is on by default).
+  EXPECT_NE(metrics->body.find(R"(fixture_scraped_on{thread="redis-io"} 1)"), std::string::npos)
+      << metrics->body;
   EXPECT_NE(metrics->body.find("route=\"/healthz\""), std::string::npos);
   EXPECT_NE(metrics->body.find("process_resident_memory_bytes"), std::string::npos);
 
@@ -133,6 +136,29 @@ TEST(ServiceSkeleton, consumer_groups_share_one_family_per_metric_with_their_lag
     body = client.get(url(*port, "/metrics"))->body;
   }
   EXPECT_NE(body.find("tongban_outbox_backlog{service=\"fixture\"} 0"), std::string::npos) << body;
+}
+
+TEST(ServiceSkeleton, where_a_scrape_runs_follows_the_loop_setting_and_scrape_on_workers) {
+  TONGBAN_REQUIRE_ENV(redis, "TONGBAN_TEST_REDIS");
+  TONGBAN_REQUIRE_ENV(kafka, "TONGBAN_TEST_KAFKA");
+  const auto scraped_on = [&](std::map<std::string, std::string> extra) {
+    auto env = base_env(redis, kafka);
+    env.insert(extra.begin(), extra.end());
+    ChildProcess p(TONGBAN_SERVICE_FIXTURE, {}, env);
+    auto port = p.wait_for_port(20s);
+    EXPECT_TRUE(port) << p.output();
+    if (!port) return std::string("no port");
+    auto r = tongban::http::Client().get(url(*port, "/metrics"));
+    if (!r) return std::string("no answer");
+    const std::string label = "fixture_scraped_on{thread=\"";
+    const auto at = r->body.find(label);
+    if (at == std::string::npos) return std::string("no sample");
+    const auto from = at + label.size();
+    return r->body.substr(from, r->body.find('"', from) - from);
+  };
+  EXPECT_EQ(scraped_on({{"TONGBAN_HTTP_ON_REDIS_LOOP", "false"}}), "http-io");
+  EXPECT_EQ(scraped_on({{"TONGBAN_FIXTURE_SCRAPE_ON_WORKERS", "1"}}), "http-worker")
+      << "a service whose collectors compute keeps them off the I/O thread";
 }
 
 TEST(ServiceSkeleton, readiness_fails_when_redis_is_unreachable_but_liveness_holds) {

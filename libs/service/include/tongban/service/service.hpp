@@ -2,6 +2,7 @@
 // /openapi.yaml, Redis and Kafka clients, and SIGTERM → drain → flush → exit.
 #pragma once
 
+#include <atomic>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -85,6 +86,11 @@ class Service {
   // Fed by identity's revocation events (identity issue); shared by authenticate().
   auth::RevocationList& revocations();
 
+  // For a service whose collectors compute at scrape time (the portal's indicators: up to
+  // a second over hundreds of thousands of cases): /metrics then runs on the worker pool
+  // instead of the I/O thread, which by default also carries the Redis client's traffic.
+  void scrape_metrics_on_workers() { metrics_on_workers_ = true; }
+
   // A check for /readyz: only this service's own dependencies (SPEC §4: degrade, don't
   // fail when a peer service is down).
   void add_readiness_check(std::string name, std::function<Result<void>()> check);
@@ -127,6 +133,7 @@ class Service {
   std::vector<std::unique_ptr<bus::ConsumerRunner>> consumers_;
   std::shared_ptr<ConsumerMetrics> consumer_metrics_;
   bool print_env_ = false;
+  std::atomic<bool> metrics_on_workers_{false};
 };
 
 }  // namespace tongban::service
