@@ -276,6 +276,13 @@ void Worker::run_step(Flow* f) {
   if (f->step_due[f->step] < 0) {
     f->step_due[f->step] = f->due;
     f->poll_started = f->due;
+    if (step.poll && step.poll->first > 0) {
+      f->due += step.poll->first;
+      loop_.at(f->due, [this, f] {
+        if (!stopped_) run_step(f);
+      });
+      return;
+    }
   }
   auto request = step.build(f->state);
   if (!request) {

@@ -306,6 +306,25 @@ TEST(Delegation, a_case_walks_its_life_cycle_across_both_nodes_with_the_right_st
   EXPECT_EQ(stats.endpoints.count("lifecycle/tokens"), 0u);  // no token was near expiry
 }
 
+TEST(Delegation, the_hand_off_is_first_looked_for_one_interval_after_forward) {
+  Harness h;
+  h.platform.nodes = {{"320100"}, {"320200"}};
+  h.platform.agreements = {
+      {"320100", "320200", {{"PS-0001", "RECEIPT_AND_PRELIMINARY_EXAMINATION"}}}};
+  std::string doc(kTwoNodes);
+  doc.replace(doc.find(R"({"name": "completed")"), 0,
+              R"({"name": "crossing", "from": "forward", "to": "await_handoff"}, )");
+  const auto s = load(doc, {{"poll_interval", "10ms"}, {"poll_backoff", "0"}});
+  ASSERT_TRUE(h.run_setup(s));
+  const auto stats = h.run(s, 10, 2 * kSecond);
+  EXPECT_EQ(stats.counters.ok, 20);
+  // B answers 404 twice, then 200: three looks, at 10, 20 and 30 ms after forward (at once,
+  // 10 and 20 ms when the first look did not wait).
+  EXPECT_EQ(stats.endpoints.at("lifecycle/await_handoff").count, 60);
+  EXPECT_GE(stats.spans.at("lifecycle/crossing").min(), 30 * kMs / 1000)  // µs
+      << "the first look waited one interval";
+}
+
 TEST(Delegation, pre_examination_happens_only_where_the_agreement_delegates_it) {
   Harness h;
   h.platform.nodes = {{"320100"}, {"320200"}};

@@ -79,6 +79,9 @@ struct Poll {
   Nanos interval = 0;
   Nanos timeout = 0;
   double backoff = 0;  // 0: a fixed interval
+  // Before the first try, for a condition that cannot hold yet when the step starts (a
+  // hand-off crosses Kafka): a try that always fails is load the generator adds itself.
+  Nanos first = 0;
 
   Nanos next_wait(Nanos waited) const {
     return std::max(interval, static_cast<Nanos>(static_cast<double>(waited) * backoff));
