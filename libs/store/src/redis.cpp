@@ -243,6 +243,9 @@ struct Redis::Impl {
   void submit(Submission s);
   void drain();
   void dispatch(Submission& s, bool defer_failures = false);
+  // Tells `done` of a failure: now, or (for a caller on the I/O thread, who may still be
+  // inside its own async_command) on a later turn of the loop.
+  void tell_failure(ReplyCallback& done, Error e, bool later);
   void arm_sweeper();
   Connection* pick();
   bool on_io_thread() const { return std::this_thread::get_id() == io_thread_id.load(); }
@@ -533,14 +536,8 @@ void Redis::Impl::submit(Submission s) {
     std::unique_lock lock(mu);
     if (closed) {
       lock.unlock();
-      for (auto& cb : s.callbacks) {
-        if (here) {
-          asio::post(io,
-                     [cb = std::move(cb)] { cb(fail(Error::unavailable("redis client closed"))); });
-        } else {
-          cb(fail(Error::unavailable("redis client closed")));
-        }
-      }
+      for (auto& cb : s.callbacks)
+        tell_failure(cb, Error::unavailable("redis client closed"), here);
       return;
     }
     if (!here) {
@@ -580,21 +577,20 @@ Connection* Redis::Impl::pick() {
   return connecting;
 }
 
+void Redis::Impl::tell_failure(ReplyCallback& done, Error e, bool later) {
+  if (later) {
+    asio::post(io, [done = std::move(done), e = std::move(e)] { done(fail(e)); });
+  } else {
+    done(fail(std::move(e)));
+  }
+}
+
 void Redis::Impl::dispatch(Submission& s, bool defer_failures) {
   Connection* c = s.target ? s.target.get() : pick();
   Link* link = c != nullptr ? c->live_link() : nullptr;
   std::size_t i = 0;
-  // A caller on this thread is told of a failure on a later turn of the loop, as any
-  // other caller is: never from inside its own async_command.
-  auto fail_one = [&](ReplyCallback& cb, const Error& e) {
-    if (defer_failures) {
-      asio::post(io, [cb = std::move(cb), e] { cb(fail(e)); });
-    } else {
-      cb(fail(e));
-    }
-  };
   auto fail_rest = [&](const Error& e) {
-    for (; i < s.callbacks.size(); ++i) fail_one(s.callbacks[i], e);
+    for (; i < s.callbacks.size(); ++i) tell_failure(s.callbacks[i], e, defer_failures);
   };
   if (link == nullptr) {
     fail_rest(Error::unavailable("no connection to redis at " + options.host + ":" +
@@ -608,7 +604,8 @@ void Redis::Impl::dispatch(Submission& s, bool defer_failures) {
   for (; i < s.commands.size(); ++i) {
     const Formatted& cmd = s.commands[i];
     if (!cmd.ok()) {
-      fail_one(s.callbacks[i], Error::internal("redis command could not be formatted"));
+      tell_failure(s.callbacks[i], Error::internal("redis command could not be formatted"),
+                   defer_failures);
       continue;
     }
     if (redisAsyncFormattedCommand(link->ac, on_reply, link, cmd.data(), cmd.size()) != REDIS_OK) {

@@ -277,10 +277,7 @@ void Worker::run_step(Flow* f) {
     f->step_due[f->step] = f->due;
     f->poll_started = f->due;
     if (step.poll && step.poll->first > 0) {
-      f->due += step.poll->first;
-      loop_.at(f->due, [this, f] {
-        if (!stopped_) run_step(f);
-      });
+      run_step_at(f, f->due + step.poll->first);
       return;
     }
   }
@@ -396,10 +393,7 @@ void Worker::on_result(Flow* f, HttpResult&& r) {
   }
   const Nanos now = loop_.now();
   if (verdict.kind == Verdict::Kind::retry) {
-    f->due = r.done_at + step.poll->next_wait(r.done_at - f->poll_started);
-    loop_.at(f->due, [this, f] {
-      if (!stopped_) run_step(f);
-    });
+    run_step_at(f, r.done_at + step.poll->next_wait(r.done_at - f->poll_started));
     return;
   }
   if (f->measured && !f->once) end_spans(f, r.done_at);
@@ -408,14 +402,19 @@ void Worker::on_result(Flow* f, HttpResult&& r) {
     return;
   }
   ++f->step;
-  f->due = std::max(r.done_at, now) + step.think;
   if (step.think > 0) {
-    loop_.at(f->due, [this, f] {
-      if (!stopped_) run_step(f);
-    });
+    run_step_at(f, std::max(r.done_at, now) + step.think);
   } else {
+    f->due = std::max(r.done_at, now);
     run_step(f);
   }
+}
+
+void Worker::run_step_at(Flow* f, Nanos due) {
+  f->due = due;
+  loop_.at(due, [this, f] {
+    if (!stopped_) run_step(f);
+  });
 }
 
 void Worker::end_spans(Flow* f, Nanos done) {

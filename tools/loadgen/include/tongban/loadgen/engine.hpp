@@ -186,6 +186,8 @@ class Worker {
   void arm(Nanos when);
   void start_flow(const Operation& op, std::uint64_t index, Nanos due, bool measured, int vu);
   void run_step(Flow* flow);
+  // run_step once the loop reaches `due` (the flow's next intended start).
+  void run_step_at(Flow* flow, Nanos due);
   void end_spans(Flow* flow, Nanos done);
   void record(const Flow* flow, bool ok, int status, std::string_view error);
   void on_result(Flow* flow, HttpResult&& result);
