@@ -141,6 +141,7 @@ Call with (dict "root" $ "env" $svcEnv).
 {{- $_ = set $e "TONGBAN_HTTP_IDLE_TIMEOUT_MS" $v.http.idleTimeoutMs -}}
 {{- $_ = set $e "TONGBAN_HTTP_WRITE_TIMEOUT_MS" $v.http.writeTimeoutMs -}}
 {{- $_ = set $e "TONGBAN_DRAIN_TIMEOUT_MS" $v.drainTimeoutMs -}}
+{{- $_ = set $e "TONGBAN_OUTBOX_GATHER_MS" $v.outbox.gatherMs -}}
 {{- $_ = set $e "TONGBAN_REDIS_ADDR" (include "tongban.redisAddress" .root) -}}
 {{- $_ = set $e "TONGBAN_REDIS_POOL" $v.redis.pool -}}
 {{- $_ = set $e "TONGBAN_REDIS_TIMEOUT_MS" $v.redis.timeoutMs -}}

@@ -96,6 +96,11 @@ Result<ServiceConfig> load_config(std::string_view service_name, Env& env) {
   TRY_ASSIGN(c.redis.connect_timeout,
              env.millis("TONGBAN_REDIS_CONNECT_TIMEOUT_MS", 2000, "Deadline to connect to Redis"));
 
+  TRY_ASSIGN(c.outbox_gather,
+             env.millis("TONGBAN_OUTBOX_GATHER_MS", 5,
+                        "Busy outbox relay: start the next step no sooner than this after the "
+                        "last one (fuller produce requests; an idle relay still wakes at once)"));
+
   c.kafka.bootstrap_servers = env.string("TONGBAN_KAFKA_BOOTSTRAP", "127.0.0.1:9092",
                                          "Kafka bootstrap servers, comma-separated");
   c.kafka.client_id = "tongban-" + c.name + "-" + c.node_id;

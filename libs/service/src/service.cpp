@@ -274,6 +274,7 @@ void Service::relay_outbox() {
   store::OutboxRelayOptions opts;
   opts.service = name_;
   opts.owner = config_.node_id + "-" + std::to_string(getpid());
+  opts.gather = config_.outbox_gather;
   relay_ = std::make_unique<store::OutboxRelay>(redis(), producer(), opts);
   metrics_.add_collectable(std::make_shared<OutboxCollector>(*relay_, name_));
   on_start([this] { relay_->start(); });

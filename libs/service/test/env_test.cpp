@@ -83,6 +83,21 @@ TEST_F(EnvTest, config_reads_redis_and_kafka_settings) {
   EXPECT_EQ(c->http.port, 8080);
 }
 
+TEST_F(EnvTest, the_outbox_gather_defaults_to_5_ms_and_is_read_and_checked) {
+  auto c = load_config("x", env_);
+  ASSERT_TRUE(c) << c.error().message;
+  EXPECT_EQ(c->outbox_gather, std::chrono::milliseconds(5));
+  set("TONGBAN_OUTBOX_GATHER_MS", "0");
+  Env off;
+  EXPECT_EQ(load_config("x", off)->outbox_gather, std::chrono::milliseconds(0));
+  set("TONGBAN_OUTBOX_GATHER_MS", "-1");
+  Env bad;
+  auto refused = load_config("x", bad);
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().field, "TONGBAN_OUTBOX_GATHER_MS");
+  EXPECT_EQ(refused.error().rule, "range");
+}
+
 TEST_F(EnvTest, a_bad_redis_address_is_named) {
   set("TONGBAN_REDIS_ADDR", "no-port");
   auto c = load_config("x", env_);

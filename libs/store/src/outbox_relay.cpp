@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <optional>
 #include <utility>
 #include <vector>
@@ -97,6 +98,8 @@ OutboxRelay::OutboxRelay(Redis& redis, bus::Producer& producer, OutboxRelayOptio
     : redis_(redis), producer_(producer), options_(std::move(options)) {
   if (options_.owner.empty()) options_.owner = default_owner();
   if (options_.batch_size < 1) options_.batch_size = 1;
+  // A relay gathering must still renew its lease in time.
+  options_.gather = std::min(options_.gather, options_.lease_ttl / 2);
   outbox_ = outbox_key(options_.service);
   lease_key_ = outbox_ + ":lease";
   dead_key_ = outbox_ + ":dead";
@@ -133,6 +136,7 @@ void OutboxRelay::pause(milliseconds d) {
 void OutboxRelay::run() {
   log::info("outbox relay started", {{"outbox", outbox_}, {"owner", options_.owner}});
   while (running_.load()) {
+    const auto started = std::chrono::steady_clock::now();
     auto n = relay_once();
     if (!running_.load()) break;
     if (!n) {
@@ -144,6 +148,9 @@ void OutboxRelay::run() {
       } else {
         pause(options_.idle_wait);  // a standby: try the lease again later
       }
+    } else if (*n > 1 && *n < options_.batch_size && options_.gather.count() > 0) {
+      std::unique_lock lock(mu_);
+      wake_.wait_until(lock, started + options_.gather, [&] { return !running_.load(); });
     }
   }
   if (!options_.stop_before_delete) finish();

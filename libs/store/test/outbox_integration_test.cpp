@@ -85,6 +85,22 @@ class OutboxIntegration : public ::testing::Test {
     return env.id;
   }
 
+  // n state changes and their events in one transaction: a relay step sees all or none.
+  void change_states_together(const std::string& prefix, int n) {
+    Keyspace ks(service_);
+    Transaction tx;
+    for (int i = 0; i < n; ++i) {
+      const std::string id = prefix + std::to_string(i);
+      auto env = bus::Envelope::make("/tongban/" + service_, "tongban.outboxtest.case_changed.v1",
+                                     id, boost::json::object{{"state", "forwarded"}});
+      tx.add({"HSET", ks.key("case", id), "state", "forwarded"})
+          .add_outbox(ks.outbox(), {topic_, id, bus::encode(env), ""});
+      ids_.push_back(id);
+    }
+    auto r = tx.exec(*redis_);
+    EXPECT_TRUE(r.has_value()) << r.error().message;
+  }
+
   // A consumer that applies each event once, deduping through Redis.
   void start_consumer() {
     group_ = "outboxtest-" + ids::random_hex(4);
@@ -192,6 +208,51 @@ TEST_F(OutboxIntegration, a_step_deletes_what_the_previous_one_published_in_the_
   relay.stop();
   EXPECT_EQ(backlog(), 0);
   EXPECT_TRUE(redis_->command({"EXISTS", Keyspace(service_).outbox() + ":lease"})->integer() == 0);
+}
+
+TEST_F(OutboxIntegration, a_busy_relay_gathers_before_its_next_step) {
+  auto o = relay_options("relay-a");
+  o.gather = 2s;
+  o.lease_ttl = 120s;  // a gather is capped at half the lease
+  OutboxRelay relay(*redis_, *producer_, o);
+  relay.start();
+  // The step that publishes these two starts after this point, and the next one `gather`
+  // after that step started: an entry added once they are out waits for it.
+  const auto added = std::chrono::steady_clock::now();
+  change_states_together("busy-", 2);
+  ASSERT_TRUE(eventually([&] { return relay.published() == 2; }, 30s)) << relay.published();
+  change_state("busy-late", "forwarded");
+  ASSERT_TRUE(eventually([&] { return relay.published() == 3; }, 30s)) << relay.published();
+  EXPECT_GE(std::chrono::steady_clock::now() - added, 2s - 50ms);
+  relay.stop();
+  EXPECT_EQ(backlog(), 0);
+}
+
+TEST_F(OutboxIntegration, a_relay_with_one_entry_per_step_or_full_batches_does_not_gather) {
+  auto o = relay_options("relay-a");
+  o.gather = 30s;  // far above what any of the waits below may take
+  o.lease_ttl = 120s;
+  o.batch_size = 2;
+  OutboxRelay relay(*redis_, *producer_, o);
+  relay.start();
+  // Behind: five entries go in steps of 2, 2 and 1; full batches follow one another at once.
+  change_states_together("behind-", 5);
+  EXPECT_TRUE(eventually([&] { return relay.published() == 5; }, 15s)) << relay.published();
+  // Quiet: that last step carried one entry, so a new one is not held back either.
+  change_state("quiet-1", "forwarded");
+  EXPECT_TRUE(eventually([&] { return relay.published() == 6; }, 15s)) << relay.published();
+
+  // A relay waiting to gather (two entries, a batch holds three) stops at once.
+  o.batch_size = 3;
+  OutboxRelay busy(*redis_, *producer_, o);
+  relay.stop();
+  busy.start();
+  change_states_together("stop-", 2);
+  ASSERT_TRUE(eventually([&] { return busy.published() == 2; }, 15s)) << busy.published();
+  const auto stopping = std::chrono::steady_clock::now();
+  busy.stop();
+  EXPECT_LT(std::chrono::steady_clock::now() - stopping, 15s) << "stop() waited out the gather";
+  EXPECT_EQ(backlog(), 0) << "stop() deletes what was published";
 }
 
 TEST_F(OutboxIntegration, an_entry_whose_delivery_fails_stays_in_the_outbox_and_blocks_later_ones) {

@@ -20,6 +20,9 @@ struct ServiceConfig {
   bool http_on_redis_loop = true;
   std::chrono::milliseconds drain_timeout{20000};
   store::RedisOptions redis;
+  // OutboxRelayOptions::gather for Service::relay_outbox (docs/performance.md: at 500 life
+  // cycles/s, 5 ms took the broker from ~31 to ~23 % of a core).
+  std::chrono::milliseconds outbox_gather{5};
   bus::KafkaConfig kafka;
   int topic_partitions = 3;
   // Verifying identity's tokens (libs/auth).

@@ -33,6 +33,14 @@ struct OutboxRelayOptions {
   // long at a time; new entries wake the relay at once.
   std::chrono::milliseconds idle_wait{500};
   std::chrono::milliseconds retry_backoff{500};  // after a failed delivery or Redis error
+  // When busy, publish in fuller batches: after a step that published more than one entry
+  // (they arrive faster than one per step) but less than a full batch, the next step starts
+  // no sooner than this long after that one started. The broker's cost is per produce
+  // request, and each wakes the consumers waiting on the topic, so this trades up to
+  // `gather` of delay per event for fewer requests. A step that found one entry, an idle
+  // relay (woken at once by XREAD BLOCK) and a relay behind (full batches) never wait.
+  // 0: step again at once. Capped at half of lease_ttl.
+  std::chrono::milliseconds gather{0};
   // Test hook, to simulate a crash between publish and delete: after the first batch is
   // delivered the relay stops without XDEL (and without releasing its lease).
   bool stop_before_delete = false;
