@@ -257,6 +257,10 @@ class OutboxCollector final : public prometheus::Collectable {
     }
     gauge("tongban_outbox_published", "Entries this replica published since start",
           static_cast<double>(relay_.published()));
+    gauge("tongban_outbox_batches",
+          "Relay steps that published (produce batches) since start; published / batches is "
+          "entries per batch",
+          static_cast<double>(relay_.batches()));
     gauge("tongban_outbox_leader", "1 when this replica holds the relay lease",
           relay_.leader() ? 1 : 0);
     return out;

@@ -136,6 +136,8 @@ TEST(ServiceSkeleton, consumer_groups_share_one_family_per_metric_with_their_lag
     body = client.get(url(*port, "/metrics"))->body;
   }
   EXPECT_NE(body.find("tongban_outbox_backlog{service=\"fixture\"} 0"), std::string::npos) << body;
+  EXPECT_NE(body.find("tongban_outbox_batches{service=\"fixture\"} 0"), std::string::npos)
+      << "nothing published yet: no batch";
 }
 
 TEST(ServiceSkeleton, where_a_scrape_runs_follows_the_loop_setting_and_scrape_on_workers) {

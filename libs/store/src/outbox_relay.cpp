@@ -279,6 +279,7 @@ Result<int> OutboxRelay::relay_once() {
   if (options_.stop_before_delete) {
     // Simulated crash: published, not deleted.
     published_ += static_cast<long long>(done_ids.size());
+    if (!done_ids.empty()) ++batches_;
     std::lock_guard lock(mu_);
     running_ = false;
     return static_cast<int>(done_ids.size());
@@ -290,6 +291,7 @@ Result<int> OutboxRelay::relay_once() {
   }
   const auto delivered = done_ids.size();
   published_ += static_cast<long long>(delivered);
+  if (delivered > 0) ++batches_;
   published_ids_ = std::move(done_ids);
   if (first_failure) {
     ++failures_;

@@ -221,8 +221,10 @@ TEST_F(OutboxIntegration, a_busy_relay_gathers_before_its_next_step) {
   const auto added = std::chrono::steady_clock::now();
   change_states_together("busy-", 2);
   ASSERT_TRUE(eventually([&] { return relay.published() == 2; }, 30s)) << relay.published();
+  EXPECT_EQ(relay.batches(), 1) << "one step published both";
   change_state("busy-late", "forwarded");
   ASSERT_TRUE(eventually([&] { return relay.published() == 3; }, 30s)) << relay.published();
+  EXPECT_EQ(relay.batches(), 2);
   EXPECT_GE(std::chrono::steady_clock::now() - added, 2s - 50ms);
   relay.stop();
   EXPECT_EQ(backlog(), 0);
@@ -238,6 +240,7 @@ TEST_F(OutboxIntegration, a_relay_with_one_entry_per_step_or_full_batches_does_n
   // Behind: five entries go in steps of 2, 2 and 1; full batches follow one another at once.
   change_states_together("behind-", 5);
   EXPECT_TRUE(eventually([&] { return relay.published() == 5; }, 15s)) << relay.published();
+  EXPECT_EQ(relay.batches(), 3);
   // Quiet: that last step carried one entry, so a new one is not held back either.
   change_state("quiet-1", "forwarded");
   EXPECT_TRUE(eventually([&] { return relay.published() == 6; }, 15s)) << relay.published();

@@ -71,6 +71,9 @@ class OutboxRelay {
 
   bool leader() const { return leader_.load(); }
   long long published() const { return published_.load(); }
+  // Steps that published at least one entry: produce batches. published() / batches() is
+  // how full they are (what `gather` buys).
+  long long batches() const { return batches_.load(); }
   long long delivery_failures() const { return failures_.load(); }
   const std::string& outbox() const { return outbox_; }
   const std::string& owner() const { return options_.owner; }
@@ -94,6 +97,7 @@ class OutboxRelay {
   std::atomic<bool> running_{false};
   std::atomic<bool> leader_{false};
   std::atomic<long long> published_{0};
+  std::atomic<long long> batches_{0};
   std::atomic<long long> failures_{0};
   std::atomic<long long> backlog_{-1};
   // Published, to be deleted by the next step (the relay's thread, or relay_once's caller).
