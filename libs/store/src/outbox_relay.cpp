@@ -128,9 +128,16 @@ void OutboxRelay::stop() {
   }
 }
 
-void OutboxRelay::pause(milliseconds d) {
+void OutboxRelay::pause(milliseconds d) { pause_until(std::chrono::steady_clock::now() + d); }
+
+void OutboxRelay::pause_until(std::chrono::steady_clock::time_point until) {
   std::unique_lock lock(mu_);
-  wake_.wait_for(lock, d, [&] { return !running_.load(); });
+  wake_.wait_until(lock, until, [&] { return !running_.load(); });
+}
+
+void OutboxRelay::note_published(std::size_t delivered) {
+  published_ += static_cast<long long>(delivered);
+  if (delivered > 0) ++batches_;
 }
 
 void OutboxRelay::run() {
@@ -149,8 +156,7 @@ void OutboxRelay::run() {
         pause(options_.idle_wait);  // a standby: try the lease again later
       }
     } else if (*n > 1 && *n < options_.batch_size && options_.gather.count() > 0) {
-      std::unique_lock lock(mu_);
-      wake_.wait_until(lock, started + options_.gather, [&] { return !running_.load(); });
+      pause_until(started + options_.gather);
     }
   }
   if (!options_.stop_before_delete) finish();
@@ -278,8 +284,7 @@ Result<int> OutboxRelay::relay_once() {
   }
   if (options_.stop_before_delete) {
     // Simulated crash: published, not deleted.
-    published_ += static_cast<long long>(done_ids.size());
-    if (!done_ids.empty()) ++batches_;
+    note_published(done_ids.size());
     std::lock_guard lock(mu_);
     running_ = false;
     return static_cast<int>(done_ids.size());
@@ -290,8 +295,7 @@ Result<int> OutboxRelay::relay_once() {
     if (!moved) return fail(std::move(moved.error()));
   }
   const auto delivered = done_ids.size();
-  published_ += static_cast<long long>(delivered);
-  if (delivered > 0) ++batches_;
+  note_published(delivered);
   published_ids_ = std::move(done_ids);
   if (first_failure) {
     ++failures_;

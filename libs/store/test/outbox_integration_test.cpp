@@ -70,35 +70,35 @@ class OutboxIntegration : public ::testing::Test {
     }
   }
 
-  // A state change and its event, atomically.
-  std::string change_state(const std::string& case_id, const std::string& state) {
+  // Adds a state change and its event to `tx`; returns the event's id.
+  std::string add_change(Transaction& tx, const std::string& case_id, const std::string& state) {
     Keyspace ks(service_);
     auto env = bus::Envelope::make("/tongban/" + service_, "tongban.outboxtest.case_changed.v1",
                                    case_id, boost::json::object{{"state", state}});
-    Transaction tx;
     tx.add({"HSET", ks.key("case", case_id), "state", state})
         .add_outbox(ks.outbox(), {topic_, case_id, bus::encode(env),
                                   "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"});
-    auto r = tx.exec(*redis_);
-    EXPECT_TRUE(r.has_value()) << r.error().message;
     ids_.push_back(case_id);
     return env.id;
+  }
+  void commit(Transaction& tx) {
+    auto r = tx.exec(*redis_);
+    EXPECT_TRUE(r.has_value()) << r.error().message;
+  }
+
+  // A state change and its event, atomically.
+  std::string change_state(const std::string& case_id, const std::string& state) {
+    Transaction tx;
+    auto id = add_change(tx, case_id, state);
+    commit(tx);
+    return id;
   }
 
   // n state changes and their events in one transaction: a relay step sees all or none.
   void change_states_together(const std::string& prefix, int n) {
-    Keyspace ks(service_);
     Transaction tx;
-    for (int i = 0; i < n; ++i) {
-      const std::string id = prefix + std::to_string(i);
-      auto env = bus::Envelope::make("/tongban/" + service_, "tongban.outboxtest.case_changed.v1",
-                                     id, boost::json::object{{"state", "forwarded"}});
-      tx.add({"HSET", ks.key("case", id), "state", "forwarded"})
-          .add_outbox(ks.outbox(), {topic_, id, bus::encode(env), ""});
-      ids_.push_back(id);
-    }
-    auto r = tx.exec(*redis_);
-    EXPECT_TRUE(r.has_value()) << r.error().message;
+    for (int i = 0; i < n; ++i) add_change(tx, prefix + std::to_string(i), "forwarded");
+    commit(tx);
   }
 
   // A consumer that applies each event once, deduping through Redis.

@@ -85,6 +85,10 @@ class OutboxRelay {
   void finish();
   void wait_for_entries();
   void pause(std::chrono::milliseconds d);
+  // Waits until `until` or stop(), whichever comes first.
+  void pause_until(std::chrono::steady_clock::time_point until);
+  // Counts a step's delivered entries (and the step as a batch when there were any).
+  void note_published(std::size_t delivered);
 
   Redis& redis_;
   bus::Producer& producer_;
