@@ -179,7 +179,7 @@ Delegation::Delegation(service::Service& svc, DelegationOptions options, const C
     : svc_(svc),
       options_(std::move(options)),
       clock_(clock),
-      repo_(svc.redis(), options_.node, options_.idempotency_ttl),
+      repo_(svc.redis(), options_.node, options_.idempotency_ttl, options_.case_cache),
       reference_(repo_, options_.reference_ttl),
       sweep_(repo_, options_.calendar, clock_),
       peers_(http::ClientOptions{options_.peer_timeout, options_.peer_timeout}),
@@ -200,6 +200,17 @@ Delegation::Paths::Paths(metrics::Registry& registry) {
       counters_[static_cast<std::size_t>(i++)] =
           &family.Add({{"request", request}, {"path", path}});
     }
+  }
+  auto& cache = prometheus::BuildCounter()
+                    .Name("tongban_delegation_case_cache_total")
+                    .Help(
+                        "Commands on the I/O thread by where their case came from: hit (this "
+                        "node's cache), miss (read from Redis), reread (prepared from the cache, "
+                        "refused or stale, so read from Redis and prepared again)")
+                    .Register(registry.prom());
+  i = 0;
+  for (const char* outcome : {"hit", "miss", "reread"}) {
+    cache_[static_cast<std::size_t>(i++)] = &cache.Add({{"outcome", outcome}});
   }
 }
 

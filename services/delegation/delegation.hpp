@@ -34,6 +34,7 @@ struct DelegationOptions {
   std::chrono::milliseconds reference_ttl{1000};  // ReferenceCache
   // A keyed command's answer, kept for replay.
   std::chrono::seconds idempotency_ttl = kDefaultIdempotencyTtl;
+  std::size_t case_cache = kDefaultCaseCache;  // cases kept in memory for commands (CaseCache)
 };
 
 // The CloudEvents source of every event a node produces; the consumer knows its own by it.
@@ -133,19 +134,33 @@ class Delegation {
                               std::vector<boost::json::object>* timeline,
                               ReferenceCache::CachedOnly* cached_only);
   Prepared prepare_rating(http::Request& req, const Actor& actor, const CaseRecord& c);
-  // A transition between its asynchronous steps (owned by their callbacks).
-  struct PendingTransition {
-    http::Request& req;
+  // A command on one case (a transition, a rating) between its asynchronous steps, owned by
+  // their callbacks.
+  struct PendingCommand {
+    std::string case_id;
     http::Responder respond;
-    CaseAction action;
-    Caller caller;
-    CaseRecord c;
+    std::string idem;
+    int request = 0;              // Paths::Request
+    bool reads_timeline = false;  // a forward: its event carries the whole timeline
+    // The command on the case (and its timeline when it reads one): see prepare_transition.
+    std::function<Prepared(const CaseRecord&, std::vector<boost::json::object>*,
+                           ReferenceCache::CachedOnly*)>
+        prepare;
+    http::Handler on_workers;
+    bool counted = false;
   };
-  void continue_transition(PendingTransition& t, std::vector<boost::json::object>* timeline);
+  // Prepares and writes `p` on its case: the one this node has cached when `use_cache`, else
+  // the one read from Redis. A refusal or a stale write prepared from a cached case runs
+  // again on the case read from Redis: the cache saves a read, never decides an answer.
+  void run_command(std::shared_ptr<PendingCommand> p, bool use_cache);
+  void run_command_on(std::shared_ptr<PendingCommand> p, const CaseRecord& c, bool from_cache,
+                      std::vector<boost::json::object>* timeline);
   http::Handler transition_on_workers(CaseAction action);
   http::Response write_prepared(Prepared prepared, const std::string& idem);
+  // `on_stale`, when given, runs instead of answering a write that lost to a newer version.
   void write_prepared_async(Prepared prepared, const std::string& idem,
-                            const http::Responder& respond);
+                            const http::Responder& respond,
+                            std::function<void()> on_stale = nullptr);
   http::Response answer_write(Result<WriteResult> written, CommandWrite& s);
   http::Response replay_if_refused(const std::string& idem, http::Response answer);
   void replay_if_refused_async(const std::string& idem, http::Response answer,
@@ -176,11 +191,16 @@ class Delegation {
   class Paths {
    public:
     enum Request { submission, transition, case_read, rating };
+    // What a command on the I/O thread found in the case cache
+    // (tongban_delegation_case_cache_total).
+    enum Cache { hit, miss, reread };
     explicit Paths(metrics::Registry& registry);
-    void count(Request r, bool io_thread) { counters_[r * 2 + (io_thread ? 1 : 0)]->Increment(); }
+    void count(int r, bool io_thread) { counters_[r * 2 + (io_thread ? 1 : 0)]->Increment(); }
+    void count(Cache c) { cache_[c]->Increment(); }
 
    private:
     std::array<prometheus::Counter*, 8> counters_{};
+    std::array<prometheus::Counter*, 3> cache_{};
   } paths_;
   std::mutex wake_mu_;
   std::condition_variable_any wake_;

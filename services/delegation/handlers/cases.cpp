@@ -165,14 +165,17 @@ http::Response Delegation::write_prepared(Prepared prepared, const std::string& 
 
 // The same without a thread waiting: the answer is sent from the Redis client's thread.
 void Delegation::write_prepared_async(Prepared prepared, const std::string& idem,
-                                      const http::Responder& respond) {
+                                      const http::Responder& respond,
+                                      std::function<void()> on_stale) {
   if (auto* refused = std::get_if<http::Response>(&prepared)) {
     return replay_if_refused_async(idem, std::move(*refused), respond);
   }
   auto s = std::make_shared<CommandWrite>(std::get<CommandWrite>(std::move(prepared)));
-  repo_.async_write(s->write, [this, s, respond](Result<WriteResult> written) {
-    respond(answer_write(std::move(written), *s));
-  });
+  repo_.async_write(
+      s->write, [this, s, respond, on_stale = std::move(on_stale)](Result<WriteResult> written) {
+        if (on_stale && written && written->outcome == WriteOutcome::stale) return on_stale();
+        respond(answer_write(std::move(written), *s));
+      });
 }
 
 // What a command's client is told once its write is answered: the answer prepared with it,
@@ -376,40 +379,78 @@ http::Response Delegation::transition(http::Request& req, CaseAction action) {
 
 // As a submission: with the token cached, the case (and for a forward its timeline) is read
 // and written asynchronously and the command prepared in between on the Redis client's
-// thread (nothing there waits).
+// thread (nothing there waits). The case is this node's cached copy when it has one.
 void Delegation::transition_async(http::Request& req, const http::Responder& respond,
                                   CaseAction action) {
   auto who = svc_.authenticate_if_cached(req);
   if (!who) return respond.to_workers(transition_on_workers(action));
   auto caller = caller_of(std::move(*who), req);
   if (!caller) return respond(http::problem(caller.error()));
-  auto t = std::make_shared<PendingTransition>(
-      PendingTransition{req, respond, action, std::move(*caller), {}});
-  repo_.async_load(
-      std::string(req.param("id")), [this, t](Result<std::optional<CaseRecord>> loaded) {
-        if (!loaded) return t->respond(http::problem(loaded.error()));
-        if (!*loaded) {
-          paths_.count(Paths::transition, true);
-          return replay_if_refused_async(
-              t->caller.idem, http::problem(Error::not_found("case not found")), t->respond);
-        }
-        t->c = std::move(**loaded);
-        if (t->action != CaseAction::forward) return continue_transition(*t, nullptr);
-        // A forward carries the whole timeline: one more asynchronous read.
-        repo_.async_timeline(t->c.id, [this, t](Result<std::vector<boost::json::object>> tl) {
-          // An error: the workers read it again and say why.
-          continue_transition(*t, tl ? &*tl : nullptr);
-        });
-      });
+  auto idem = caller->idem;
+  run_command(std::make_shared<PendingCommand>(PendingCommand{
+                  .case_id = std::string(req.param("id")),
+                  .respond = respond,
+                  .idem = std::move(idem),
+                  .request = Paths::transition,
+                  .reads_timeline = action == CaseAction::forward,
+                  .prepare =
+                      [this, &req, action, caller = std::move(*caller)](
+                          const CaseRecord& c, std::vector<boost::json::object>* timeline,
+                          ReferenceCache::CachedOnly* cached_only) {
+                        return prepare_transition(req, caller, action, c, timeline, cached_only);
+                      },
+                  .on_workers = transition_on_workers(action),
+                  .counted = false}),
+              true);
 }
 
-void Delegation::continue_transition(PendingTransition& t,
-                                     std::vector<boost::json::object>* timeline) {
+void Delegation::run_command(std::shared_ptr<PendingCommand> p, bool use_cache) {
+  if (use_cache) {
+    if (auto cached = repo_.cached(p->case_id)) {
+      paths_.count(Paths::hit);
+      if (!p->reads_timeline) return run_command_on(std::move(p), *cached, true, nullptr);
+      return repo_.async_timeline(cached->id,
+                                  [this, p, cached](Result<std::vector<boost::json::object>> tl) {
+                                    // An error: the workers read it again and say why.
+                                    run_command_on(p, *cached, true, tl ? &*tl : nullptr);
+                                  });
+    }
+  }
+  paths_.count(use_cache ? Paths::miss : Paths::reread);
+  repo_.async_load(p->case_id, [this, p](Result<std::optional<CaseRecord>> loaded) {
+    if (!loaded) return p->respond(http::problem(loaded.error()));
+    if (!*loaded) {
+      if (!std::exchange(p->counted, true)) paths_.count(p->request, true);
+      return replay_if_refused_async(p->idem, http::problem(Error::not_found("case not found")),
+                                     p->respond);
+    }
+    auto c = std::make_shared<const CaseRecord>(std::move(**loaded));
+    if (!p->reads_timeline) return run_command_on(p, *c, false, nullptr);
+    repo_.async_timeline(c->id, [this, p, c](Result<std::vector<boost::json::object>> tl) {
+      run_command_on(p, *c, false, tl ? &*tl : nullptr);
+    });
+  });
+}
+
+void Delegation::run_command_on(std::shared_ptr<PendingCommand> p, const CaseRecord& c,
+                                bool from_cache, std::vector<boost::json::object>* timeline) {
   ReferenceCache::CachedOnly cached_only;
-  auto prepared = prepare_transition(t.req, t.caller, t.action, t.c, timeline, &cached_only);
-  if (cached_only.missed) return t.respond.to_workers(transition_on_workers(t.action));
-  paths_.count(Paths::transition, true);
-  write_prepared_async(std::move(prepared), t.caller.idem, t.respond);
+  auto prepared = p->prepare(c, timeline, &cached_only);
+  if (cached_only.missed) return p->respond.to_workers(p->on_workers);
+  if (!std::exchange(p->counted, true)) paths_.count(p->request, true);
+  if (from_cache && std::holds_alternative<http::Response>(prepared)) {
+    // Refused on the cached copy: another replica may have moved the case since.
+    repo_.forget_cached(p->case_id);
+    return run_command(std::move(p), false);
+  }
+  std::function<void()> on_stale;
+  if (from_cache) {
+    on_stale = [this, p] {
+      repo_.forget_cached(p->case_id);
+      run_command(p, false);
+    };
+  }
+  write_prepared_async(std::move(prepared), p->idem, p->respond, std::move(on_stale));
 }
 
 http::Handler Delegation::transition_on_workers(CaseAction action) {
@@ -541,19 +582,26 @@ http::Response Delegation::rate_case(http::Request& req) {
   return write_prepared(prepare_rating(req, actor_of(*who), **loaded), kNoKey);
 }
 
-// As a transition: with the token cached, the case is read and the rating written
-// asynchronously, and the rating prepared in between on the Redis client's thread.
+// As a transition: with the token cached, the case is read (or found in the cache) and the
+// rating written asynchronously, and the rating prepared in between on the Redis client's
+// thread.
 void Delegation::rate_case_async(http::Request& req, const http::Responder& respond) {
   auto who = svc_.authenticate_if_cached(req);
   if (!who) return respond.to_workers([this](http::Request& r) { return rate_case(r); });
   if (!*who) return respond(http::problem(who->error()));
-  paths_.count(Paths::rating, true);
-  repo_.async_load(std::string(req.param("id")), [this, &req, respond, actor = actor_of(**who)](
-                                                     Result<std::optional<CaseRecord>> loaded) {
-    if (!loaded) return respond(http::problem(loaded.error()));
-    if (!*loaded) return respond(http::problem(Error::not_found("case not found")));
-    write_prepared_async(prepare_rating(req, actor, **loaded), kNoKey, respond);
-  });
+  run_command(
+      std::make_shared<PendingCommand>(PendingCommand{
+          .case_id = std::string(req.param("id")),
+          .respond = respond,
+          .idem = kNoKey,
+          .request = Paths::rating,
+          .reads_timeline = false,
+          .prepare = [this, &req, actor = actor_of(**who)](
+                         const CaseRecord& c, std::vector<boost::json::object>*,
+                         ReferenceCache::CachedOnly*) { return prepare_rating(req, actor, c); },
+          .on_workers = [this](http::Request& r) { return rate_case(r); },
+          .counted = false}),
+      true);
 }
 
 // A rating up to its write; reads nothing.

@@ -113,10 +113,12 @@ const char* mode_name(WriteMode m) {
 
 }  // namespace
 
-CaseRepo::CaseRepo(store::Redis& redis, std::string node, std::chrono::seconds idempotency_ttl)
+CaseRepo::CaseRepo(store::Redis& redis, std::string node, std::chrono::seconds idempotency_ttl,
+                   std::size_t case_cache)
     : redis_(redis),
       node_(std::move(node)),
       idempotency_ttl_(idempotency_ttl),
+      cache_(case_cache),
       prefix_(store::Keyspace("delegation").key(node_)) {}
 
 std::string CaseRepo::key(std::string_view a) const { return prefix_ + ":" + std::string(a); }
@@ -136,14 +138,26 @@ std::vector<std::string> CaseRepo::index_keys(const CaseRecord& c) const {
 
 Result<WriteResult> CaseRepo::write(const CaseWrite& w) {
   auto call = write_call(w);
-  return write_result(kWrite.run(redis_, call.keys, call.args));
+  auto written = write_result(kWrite.run(redis_, call.keys, call.args));
+  if (cache_.enabled()) note_written(written, std::make_shared<const CaseRecord>(w.record));
+  return written;
 }
 
 void CaseRepo::async_write(const CaseWrite& w, std::function<void(Result<WriteResult>)> done) {
   auto call = write_call(w);
+  auto record = cache_.enabled() ? std::make_shared<const CaseRecord>(w.record) : nullptr;
   kWrite.async_run(
       redis_, std::move(call.keys), std::move(call.args),
-      [done = std::move(done)](Result<store::Reply> r) { done(write_result(std::move(r))); });
+      [this, record = std::move(record), done = std::move(done)](Result<store::Reply> r) mutable {
+        auto written = write_result(std::move(r));
+        note_written(written, std::move(record));
+        done(std::move(written));
+      });
+}
+
+void CaseRepo::note_written(const Result<WriteResult>& r,
+                            std::shared_ptr<const CaseRecord> written) {
+  if (r && r->outcome == WriteOutcome::written) cache_.put_written(std::move(written));
 }
 
 store::Script::Call CaseRepo::write_call(const CaseWrite& w) const {
@@ -244,9 +258,11 @@ Result<std::vector<WriteResult>> CaseRepo::write_many(const std::vector<CaseWrit
   if (calls.empty()) return out;
   auto replies = kWrite.run_all(redis_, calls);
   if (!replies) return fail(std::move(replies.error()));
-  for (auto& r : *replies) {
-    auto written = write_result(std::move(r));
+  for (std::size_t i = 0; i < replies->size(); ++i) {
+    auto written = write_result(std::move((*replies)[i]));
     if (!written) return fail(std::move(written.error()));
+    if (cache_.enabled())
+      note_written(written, std::make_shared<const CaseRecord>(writes[i].record));
     out.push_back(std::move(*written));
   }
   return out;
@@ -254,9 +270,14 @@ Result<std::vector<WriteResult>> CaseRepo::write_many(const std::vector<CaseWrit
 
 void CaseRepo::async_load(const std::string& id,
                           std::function<void(Result<std::optional<CaseRecord>>)> done) {
-  redis_.async_command(
-      {"HGET", key("case", id), "doc"},
-      [done = std::move(done)](Result<store::Reply> r) { done(loaded_case(std::move(r))); });
+  redis_.async_command({"HGET", key("case", id), "doc"},
+                       [this, done = std::move(done)](Result<store::Reply> r) {
+                         auto loaded = loaded_case(std::move(r));
+                         if (cache_.enabled() && loaded && *loaded) {
+                           cache_.put_read(std::make_shared<const CaseRecord>(**loaded));
+                         }
+                         done(std::move(loaded));
+                       });
 }
 
 Result<std::optional<CaseRecord>> CaseRepo::loaded_case(Result<store::Reply> r) {

@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "repo/case_cache.hpp"
 #include "repo/records.hpp"
 #include "tongban/core/result.hpp"
 #include "tongban/store/outbox_message.hpp"
@@ -84,12 +85,17 @@ struct CatalogItem {
 // How long a keyed command's answer is kept for replay unless configured
 // (TONGBAN_DELEGATION_IDEMPOTENCY_TTL).
 inline constexpr std::chrono::seconds kDefaultIdempotencyTtl = std::chrono::hours(24);
+// How many recently written or read cases a node keeps in memory unless configured
+// (TONGBAN_DELEGATION_CASE_CACHE): ~1 KB each.
+inline constexpr std::size_t kDefaultCaseCache = 4096;
 
 class CaseRepo {
  public:
-  // `idempotency_ttl`: how long a keyed command's answer is kept for replay.
+  // `idempotency_ttl`: how long a keyed command's answer is kept for replay; `case_cache`:
+  // how many cases the cache holds (0: none).
   CaseRepo(store::Redis& redis, std::string node,
-           std::chrono::seconds idempotency_ttl = kDefaultIdempotencyTtl);
+           std::chrono::seconds idempotency_ttl = kDefaultIdempotencyTtl,
+           std::size_t case_cache = kDefaultCaseCache);
 
   const std::string& node() const { return node_; }
 
@@ -105,6 +111,11 @@ class CaseRepo {
   // The same without waiting: `done` runs on the Redis client's I/O thread.
   void async_load(const std::string& id,
                   std::function<void(Result<std::optional<CaseRecord>>)> done);
+  // Cases written through this repo (any mode, when written) and read by async_load are
+  // cached; only commands look there (their writes check the version). Null: not cached.
+  std::shared_ptr<const CaseRecord> cached(const std::string& id) { return cache_.find(id); }
+  void forget_cached(const std::string& id) { cache_.forget(id); }
+  std::size_t cached_cases() const { return cache_.size(); }
   Result<std::vector<boost::json::object>> timeline(const std::string& id);
   void async_timeline(const std::string& id,
                       std::function<void(Result<std::vector<boost::json::object>>)> done);
@@ -154,6 +165,8 @@ class CaseRepo {
   // The write script's keys and arguments, and what its answer means.
   store::Script::Call write_call(const CaseWrite& w) const;
   static Result<WriteResult> write_result(Result<store::Reply> r);
+  // Caches `written` when the write's answer says it was written.
+  void note_written(const Result<WriteResult>& r, std::shared_ptr<const CaseRecord> written);
   static Result<std::optional<CaseRecord>> loaded_case(Result<store::Reply> r);
   static Result<std::optional<CaseRecord>> case_of(std::optional<boost::json::object> doc);
   static Result<std::optional<StoredResponse>> stored_of(Result<store::Reply> r);
@@ -178,6 +191,7 @@ class CaseRepo {
   store::Redis& redis_;
   std::string node_;
   std::chrono::seconds idempotency_ttl_;
+  CaseCache cache_;
   std::atomic<std::uint64_t> reference_generation_{0};
   std::string prefix_;
 };

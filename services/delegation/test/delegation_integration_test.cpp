@@ -240,6 +240,56 @@ TEST_F(DelegationRedisTest, an_async_write_answers_as_the_synchronous_one_does) 
   EXPECT_EQ(after_flush->outcome, WriteOutcome::written);
 }
 
+// Two repos of one node on one Redis are two replicas: each caches what it wrote or read, and
+// a copy that is behind shows as a stale compare-and-set, never as a write.
+TEST_F(DelegationRedisTest,
+       each_replica_caches_what_it_wrote_or_read_and_a_copy_behind_goes_stale) {
+  ManualClock clock(monday_10am());
+  CaseRepo replica(*redis_, repo_->node());
+  const auto c = received_case(clock.now());  // written by repo_
+  ASSERT_NE(repo_->cached(c.id), nullptr);
+  EXPECT_EQ(repo_->cached(c.id)->version, 2);
+  EXPECT_EQ(replica.cached(c.id), nullptr);
+  // The replica reads it (cached there too) and moves it on.
+  std::promise<Result<std::optional<CaseRecord>>> read;
+  replica.async_load(c.id,
+                     [&](Result<std::optional<CaseRecord>> r) { read.set_value(std::move(r)); });
+  ASSERT_TRUE(read.get_future().get());
+  ASSERT_NE(replica.cached(c.id), nullptr);
+  auto moved = pre_examine(*replica.cached(c.id));
+  ASSERT_EQ(replica.write(moved)->outcome, WriteOutcome::written);
+  EXPECT_EQ(replica.cached(c.id)->version, 3);
+  // repo_'s copy is behind: a write prepared on it is stale and changes neither the stored
+  // case nor the cache.
+  auto behind = repo_->cached(c.id);
+  EXPECT_EQ(behind->version, 2);
+  auto from_behind = pre_examine(*behind);
+  from_behind.record.state = CaseState::forwarded;
+  auto stale = repo_->write(from_behind);
+  ASSERT_TRUE(stale);
+  EXPECT_EQ(stale->outcome, WriteOutcome::stale);
+  EXPECT_EQ(stale->stored_version, 3);
+  EXPECT_EQ(repo_->cached(c.id)->version, 2);
+  auto stored = repo_->load(c.id);
+  ASSERT_TRUE(stored && *stored);
+  EXPECT_EQ((*stored)->state, CaseState::pre_examined);
+  // Forgetting drops the copy.
+  repo_->forget_cached(c.id);
+  EXPECT_EQ(repo_->cached(c.id), nullptr);
+  // The consumer's writes (write_many) are cached as the commands' are.
+  auto next = pre_examine(**stored);
+  next.record.state = CaseState::forwarded;
+  auto many = repo_->write_many({next});
+  ASSERT_TRUE(many && many->size() == 1u);
+  EXPECT_EQ((*many)[0].outcome, WriteOutcome::written);
+  EXPECT_EQ(repo_->cached(c.id)->version, 4);
+  // Without a cache nothing is kept.
+  CaseRepo uncached(*redis_, repo_->node(), kDefaultIdempotencyTtl, 0);
+  auto last = pre_examine(*repo_->cached(c.id));
+  ASSERT_EQ(uncached.write(last)->outcome, WriteOutcome::written);
+  EXPECT_EQ(uncached.cached(c.id), nullptr);
+}
+
 TEST_F(DelegationRedisTest, a_keyed_answer_is_kept_for_the_configured_time_only) {
   ManualClock clock(monday_10am());
   CaseRepo short_memory(*redis_, repo_->node(), std::chrono::seconds(90));

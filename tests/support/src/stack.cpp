@@ -100,6 +100,7 @@ Stack::Stack(StackOptions options) : options_(std::move(options)) {
     for (const auto& [k, v] : options_.node_env) e[k] = v;
     nodes_.emplace_back();
     node_urls_.emplace_back();
+    node_envs_.push_back(e);
     start(nodes_.back(), options_.binaries.delegation, e, node_urls_.back());
   }
 }

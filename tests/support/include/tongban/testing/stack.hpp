@@ -53,6 +53,11 @@ class Stack {
   // The environment the stack gives a portal (its own namespace and consumer group), for a
   // second one started by a test (a rebuild).
   std::map<std::string, std::string> portal_env() const;
+  // The environment node `i` runs with: another process started with it is a replica of that
+  // node (the same node name, Redis and consumer groups).
+  const std::map<std::string, std::string>& node_env(std::size_t i) const {
+    return node_envs_.at(i);
+  }
 
   std::string admin_token();
   // A new staff member of `city` with `role`; returns their access token ("" on failure).
@@ -77,6 +82,7 @@ class Stack {
   std::string identity_url_, catalog_url_, datahub_url_, portal_url_, admin_token_;
   std::string suffix_;
   std::vector<std::string> node_urls_;
+  std::vector<std::map<std::string, std::string>> node_envs_;
 };
 
 // An access token from identity at `identity_url` for `login` ("staff" or "citizen" as
