@@ -486,6 +486,10 @@ int Service::run() {
                               {"drain_ms", config_.drain_timeout.count()}});
   (*server)->stop(config_.drain_timeout);
   for (auto it = shutdown_steps_.rbegin(); it != shutdown_steps_.rend(); ++it) (*it)();
+  // A request the drain gave up on may still wait for a Redis reply whose callback refers to
+  // the service's own objects (handlers, repositories), which its main destroys when this
+  // returns: those callbacks are told "closed" now, while everything they touch is alive.
+  if (redis_) redis_->close();
   log::info("stopped");
   return 0;
 }

@@ -10,6 +10,7 @@
 #include <string>
 #include <thread>
 
+#include "tongban/core/log.hpp"
 #include "tongban/http/problem.hpp"
 #include "tongban/service/service.hpp"
 
@@ -56,10 +57,24 @@ int main(int argc, char** argv) {
     std::this_thread::sleep_for(std::chrono::milliseconds(ms));
     return tongban::http::Response::text(200, "slept " + std::to_string(ms));
   });
+  // Answers from an asynchronous Redis command's callback, and says in the log when that ran
+  // (a service's callbacks refer to objects its main destroys after run()).
+  svc.router().add_async(
+      tongban::http::Method::get, "/redis-get",
+      [&svc](tongban::http::Request&, tongban::http::Responder respond) {
+        svc.redis().async_command(
+            {"GET", "fixture"}, [respond](tongban::Result<tongban::store::Reply> r) {
+              tongban::log::info("redis callback ran", {{"ok", static_cast<bool>(r)}});
+              respond(
+                  tongban::http::Response::text(r ? 200 : 503, r ? "answered" : r.error().message));
+            });
+      });
   svc.router().get("/me", [&svc](tongban::http::Request& req) {
     auto who = svc.authenticate(req);
     if (!who) return tongban::http::problem(who.error());
     return tongban::http::Response::text(200, who->subject());
   });
-  return svc.run();
+  const int code = svc.run();
+  tongban::log::info("run returned");
+  return code;
 }

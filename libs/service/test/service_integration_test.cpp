@@ -15,6 +15,7 @@
 #include "tongban/http/client.hpp"
 #include "tongban/http/server.hpp"
 #include "tongban/service/service.hpp"
+#include "tongban/store/redis.hpp"
 #include "tongban/testing/process.hpp"
 
 namespace {
@@ -202,6 +203,47 @@ TEST(ServiceSkeleton, sigterm_drains_in_flight_requests_then_exits_zero) {
     boost::json::parse(line, ec);
     EXPECT_FALSE(ec) << "every log line is JSON: " << line;
   }
+}
+
+// A request still waiting for Redis when the drain gives up: its callback runs before run()
+// returns (the Redis client is closed there), not later from the client's destructor, when
+// what it refers to is gone. Its own Redis, paused, so no reply comes.
+TEST(ServiceSkeleton, a_redis_callback_the_drain_gave_up_on_runs_before_run_returns) {
+  TONGBAN_REQUIRE_ENV(kafka, "TONGBAN_TEST_KAFKA");
+  tongban::testing::PrivateRedis redis;
+  ASSERT_TRUE(redis.ready());
+  auto env = base_env(redis.address(), kafka);
+  env["TONGBAN_DRAIN_TIMEOUT_MS"] = "300";
+  // Longer than the server's stop waits for its sessions after the drain (2 s): a command
+  // that timed out meanwhile would have run its callback during the stop anyway.
+  env["TONGBAN_REDIS_TIMEOUT_MS"] = "6000";
+  ChildProcess p(TONGBAN_SERVICE_FIXTURE, {}, env);
+  auto port = p.wait_for_port(20s);
+  ASSERT_TRUE(port) << p.output();
+  auto opts = tongban::store::parse_redis_address(redis.address());
+  auto admin = tongban::store::Redis::connect(*opts);
+  ASSERT_TRUE(admin);
+  ASSERT_TRUE((*admin)->command({"CLIENT", "PAUSE", "8000", "ALL"}));
+  auto in_flight = std::async(std::launch::async, [&] {
+    return tongban::http::Client({.connect_timeout = 2000ms, .request_timeout = 10000ms})
+        .get(url(*port, "/redis-get"));
+  });
+  std::this_thread::sleep_for(300ms);  // the command waits for the paused Redis now
+  p.signal(SIGTERM);
+  auto code = p.wait(15s);
+  ASSERT_TRUE(code) << "process did not exit";
+  EXPECT_EQ(*code, 0) << p.output();
+  (void)in_flight.get();  // cut by the drain or answered 503: either way not "answered"
+  const auto lines = p.lines();
+  const auto at = [&](std::string_view msg) {
+    for (std::size_t i = 0; i < lines.size(); ++i) {
+      if (lines[i].find("\"msg\":\"" + std::string(msg) + "\"") != std::string::npos) return i;
+    }
+    return lines.size();
+  };
+  ASSERT_LT(at("redis callback ran"), lines.size()) << p.output();
+  EXPECT_LT(at("redis callback ran"), at("run returned")) << p.output();
+  EXPECT_NE(p.output().find("\"ok\":false"), std::string::npos) << p.output();
 }
 
 TEST(ServiceSkeleton, invalid_configuration_exits_2_naming_the_variable) {

@@ -684,6 +684,8 @@ Redis::Redis(std::shared_ptr<Impl> impl) : impl_(std::move(impl)) {}
 
 Redis::~Redis() { impl_->shutdown(); }
 
+void Redis::close() { impl_->shutdown(); }
+
 Result<std::unique_ptr<Redis>> Redis::connect(RedisOptions options) {
   if (options.pool_size < 1) {
     return fail(Error::invalid("pool_size", "positive", "redis pool_size must be at least 1"));

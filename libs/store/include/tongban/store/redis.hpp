@@ -47,7 +47,13 @@ class Redis {
   // server is down is still returned and keeps reconnecting (100 ms doubling to 5 s),
   // so a service can start before Redis and report it through ping() on /readyz.
   static Result<std::unique_ptr<Redis>> connect(RedisOptions options);
-  ~Redis();
+  ~Redis();  // close()s
+  // Tells every command still queued or in flight that it failed (unavailable, "redis client
+  // closed"), each callback on the caller's thread or the I/O thread before this returns, and
+  // stops the I/O thread; later commands fail at once. So an owner that closes the client
+  // before destroying what the callbacks refer to never has one run after. Idempotent; not
+  // from the I/O thread.
+  void close();
   Redis(const Redis&) = delete;
   Redis& operator=(const Redis&) = delete;
 
