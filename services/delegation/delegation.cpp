@@ -358,7 +358,20 @@ void Delegation::add_background_work() {
   svc_.on_start([this] {
     background_ = std::jthread([this](std::stop_token stop) {
       bool indexed = false;  // agreements by city: once per store, retried until done
+      using SteadyClock = std::chrono::steady_clock;
+      auto next_sweep = SteadyClock::now();
+      auto next_aging = next_sweep + kCaseCacheAging;
       while (!stop.stop_requested()) {
+        if (SteadyClock::now() >= next_aging) {
+          repo_.age_cached();
+          next_aging = SteadyClock::now() + kCaseCacheAging;
+        }
+        if (SteadyClock::now() < next_sweep) {
+          std::unique_lock lock(wake_mu_);
+          wake_.wait_until(lock, stop, std::min(next_sweep, next_aging), [] { return false; });
+          continue;
+        }
+        next_sweep = SteadyClock::now() + options_.overdue_interval;
         if (!indexed) {
           if (auto n = repo_.index_agreements_by_city(); !n) {
             log::warn("indexing agreements by city failed", {{"detail", n.error().message}});
@@ -372,8 +385,6 @@ void Delegation::add_background_work() {
         } else if (*n > 0) {
           log::info("overdue stages recorded", {{"count", *n}});
         }
-        std::unique_lock lock(wake_mu_);
-        wake_.wait_for(lock, stop, options_.overdue_interval, [] { return false; });
       }
     });
   });

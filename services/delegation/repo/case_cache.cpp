@@ -53,6 +53,12 @@ void CaseCache::forget(const std::string& id) {
   old_.erase(id);
 }
 
+void CaseCache::age() {
+  Map dropped;  // freed after the lock is released
+  std::lock_guard lock(mu_);
+  dropped = std::exchange(old_, std::exchange(young_, Map{}));
+}
+
 std::size_t CaseCache::size() const {
   std::lock_guard lock(mu_);
   return young_.size() + old_.size();

@@ -8,6 +8,7 @@
 // the same way before it is answered (Delegation::run_command).
 #pragma once
 
+#include <chrono>
 #include <cstddef>
 #include <memory>
 #include <mutex>
@@ -17,6 +18,9 @@
 #include "repo/records.hpp"
 
 namespace tongban::delegation {
+
+// How often a delegation process ages its case cache (CaseCache::age).
+inline constexpr std::chrono::seconds kCaseCacheAging{30};
 
 class CaseCache {
  public:
@@ -33,6 +37,10 @@ class CaseCache {
   // before a write may be answered after it).
   void put_read(std::shared_ptr<const CaseRecord> c);
   void forget(const std::string& id);
+  // Drops the older half and makes the newer one the older: called every kCaseCacheAging, a
+  // case neither written nor read for two calls leaves, so an idle process gives its memory
+  // back.
+  void age();
   std::size_t size() const;
   bool enabled() const { return half_ > 0; }
 

@@ -76,6 +76,21 @@ TEST(CaseCache, it_holds_at_most_its_capacity_and_keeps_what_was_used_lately) {
   EXPECT_EQ(version_of(kept, "e"), 5);
 }
 
+TEST(CaseCache, aging_twice_drops_a_case_used_by_neither_and_keeps_one_used_between) {
+  CaseCache cache(16);
+  cache.put_written(at("idle", 1));
+  cache.put_written(at("busy", 1));
+  cache.age();
+  EXPECT_EQ(cache.size(), 2u);              // now the older half
+  EXPECT_EQ(version_of(cache, "busy"), 1);  // used: back in the newer half
+  cache.age();
+  EXPECT_EQ(cache.find("idle"), nullptr);
+  EXPECT_EQ(version_of(cache, "busy"), 1);
+  cache.age();
+  cache.age();
+  EXPECT_EQ(cache.size(), 0u);
+}
+
 TEST(CaseCache, a_capacity_of_zero_holds_nothing) {
   CaseCache cache(0);
   EXPECT_FALSE(cache.enabled());
