@@ -86,8 +86,9 @@ struct CatalogItem {
 // (TONGBAN_DELEGATION_IDEMPOTENCY_TTL).
 inline constexpr std::chrono::seconds kDefaultIdempotencyTtl = std::chrono::hours(24);
 // How many recently written or read cases a node keeps in memory unless configured
-// (TONGBAN_DELEGATION_CASE_CACHE): ~1 KB each.
-inline constexpr std::size_t kDefaultCaseCache = 4096;
+// (TONGBAN_DELEGATION_CASE_CACHE): ~1.2 KB each. Half of it must hold the cases in the middle of
+// their life cycles under load: 4,096 let 5-42 % miss at 1,000 life cycles/s offered.
+inline constexpr std::size_t kDefaultCaseCache = 16384;
 
 class CaseRepo {
  public:
