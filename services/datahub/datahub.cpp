@@ -130,6 +130,7 @@ void Datahub::add_consumers() {
   // places of a fetch's submissions written in one round trip.
   cases.gather = bus::kGatherDefault;
   cases.flush = [this] { return flush_case_places(); };
+  cases.discard = [this] { pending_places_.clear(); };
   svc_.consume(cases, [this](const bus::Envelope& e, const bus::IncomingMessage&) {
     return on_case_event(e);
   });

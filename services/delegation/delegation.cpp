@@ -244,6 +244,7 @@ void Delegation::add_consumers() {
   cases.dedupe = false;
   // One read and one pipeline of writes per fetch (CaseEventBatch).
   cases.flush = [this] { return case_events_.flush(); };
+  cases.discard = [this] { case_events_.discard(); };
   svc_.consume(cases, [this](const bus::Envelope& e, const bus::IncomingMessage&) {
     return on_case_event(e);
   });

@@ -267,6 +267,7 @@ class KafkaConsumerRunner final : public ConsumerRunner {
         // next owner.
         if (!stopping_.load()) rewind_batch();
         batch_.clear();
+        if (options_.discard) options_.discard();
         return;
       }
     }

@@ -30,6 +30,8 @@ class CaseEventBatch {
   // batch. A failure forgets nothing: called again, it starts over from what Redis holds
   // (every write is decided by versions, so what already landed is not written twice).
   Result<void> flush();
+  // The consumer gave the batch up (its events come again): forgets it unwritten.
+  void discard() { pending_.clear(); }
   std::size_t pending() const { return pending_.size(); }
   // Hand-offs written by the flushes so far.
   long long handed_over() const { return handed_over_; }

@@ -73,6 +73,11 @@ struct ConsumerOptions {
   // past that, or when stopping, nothing of the batch is stored and its messages come again
   // (the partitions are rewound): the handler must not count on what it had pending then.
   std::function<Result<void>()> flush;
+  // Optional, beside flush: called on the consumer thread when a batch is given up that way,
+  // so the handler drops what it had pending (those messages come again, maybe to another
+  // member of the group, and must not be written twice here or by a member that no longer
+  // owns their partition).
+  std::function<void()> discard;
   std::size_t max_batch = 500;
 };
 
