@@ -105,6 +105,13 @@ class CrossCity : public ::testing::Test {
   Response get(const std::string& url, const std::string& token) {
     return call(Method::get, url, token);
   }
+  // The value of one sample on a service's /metrics (`name{labels}` as Prometheus prints it),
+  // -1 when it is not there.
+  double metric(const std::string& service_url, const std::string& sample) {
+    const auto metrics = get(service_url + "/metrics", "").body;
+    const auto at = metrics.find(sample + " ");
+    return at == std::string::npos ? -1.0 : std::stod(metrics.substr(at + sample.size() + 1));
+  }
   Response post(const std::string& url, const std::string& token, const json::value& body,
                 const std::string& idem = "") {
     return call(Method::post, url, token, &body, idem);
@@ -208,10 +215,7 @@ TEST_F(CrossCity, a_replica_answers_from_the_stored_case_when_its_cached_copy_is
   const auto a2 = "http://127.0.0.1:" + std::to_string(*port);
   // How many commands of a process were prepared again on the stored case.
   const auto rereads = [&](const std::string& node) {
-    const auto metrics = get(node + "/metrics", "").body;
-    const std::string line = "tongban_delegation_case_cache_total{outcome=\"reread\"} ";
-    const auto at = metrics.find(line);
-    return at == std::string::npos ? -1.0 : std::stod(metrics.substr(at + line.size()));
+    return metric(node, "tongban_delegation_case_cache_total{outcome=\"reread\"}");
   };
   const auto rereads_a = rereads(a_), rereads_a2 = rereads(a2);
   ASSERT_GE(rereads_a, 0);
@@ -600,12 +604,8 @@ TEST_F(CrossCity, a_case_crosses_two_nodes_from_submission_to_rating) {
   // data check runs on the I/O thread with an asynchronous write; it answers as a worker's
   // does — created, readable at once, replayed for its key.
   const auto handled_on = [&](const std::string& request, const std::string& path) {
-    // tongban_delegation_requests_total{path="...",request="..."} N
-    const auto metrics = get(a_ + "/metrics", "").body;
-    const std::string name =
-        "tongban_delegation_requests_total{path=\"" + path + "\",request=\"" + request + "\"} ";
-    const auto at = metrics.find(name);
-    return at == std::string::npos ? -1.0 : std::stod(metrics.substr(at + name.size()));
+    return metric(
+        a_, "tongban_delegation_requests_total{path=\"" + path + "\",request=\"" + request + "\"}");
   };
   const auto submissions_on = [&](const std::string& path) {
     return handled_on("submission", path);

@@ -117,7 +117,6 @@ class CaseRepo {
   std::shared_ptr<const CaseRecord> cached(const std::string& id) { return cache_.find(id); }
   void forget_cached(const std::string& id) { cache_.forget(id); }
   void age_cached() { cache_.age(); }
-  std::size_t cached_cases() const { return cache_.size(); }
   Result<std::vector<boost::json::object>> timeline(const std::string& id);
   void async_timeline(const std::string& id,
                       std::function<void(Result<std::vector<boost::json::object>>)> done);
