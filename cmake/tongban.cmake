@@ -11,6 +11,18 @@ function(tongban_library)
   target_link_libraries(tongban_${ARG_NAME} PUBLIC ${ARG_DEPS} PRIVATE ${ARG_PRIVATE_DEPS})
 endfunction()
 
+# tongban_program(<target>): an executable that serves or generates load, linked with the
+# allocator TONGBAN_ALLOCATOR names. Nothing calls tcmalloc by name, so the linker must not
+# drop it as unneeded: its malloc replaces glibc's only when the library is loaded.
+function(tongban_program target)
+  if(TONGBAN_ALLOCATOR STREQUAL "tcmalloc")
+    target_link_libraries(${target} PRIVATE "$<LINK_LIBRARY:tongban_no_as_needed,${TONGBAN_TCMALLOC_LIBRARY}>")
+  endif()
+endfunction()
+set(CMAKE_LINK_LIBRARY_USING_tongban_no_as_needed
+    "LINKER:--push-state,--no-as-needed" "<LINK_ITEM>" "LINKER:--pop-state")
+set(CMAKE_LINK_LIBRARY_USING_tongban_no_as_needed_SUPPORTED TRUE)
+
 # tongban_test(NAME <name> LABEL unit|integration|e2e|fault SOURCES ... DEPS ... [TIMEOUT s])
 # One GoogleTest binary registered with CTest under a label, so a developer can run
 # one layer (`ctest -L unit`).

@@ -43,6 +43,13 @@ TEST(ServiceSkeleton, serves_probes_metrics_and_openapi) {
   ASSERT_TRUE(port) << p.output();
   tongban::http::Client client;
 
+  // The fixture is linked as the services are (tongban_program): the malloc it runs on is
+  // the one the build chose, and the start line names it for an operator.
+  auto started = p.wait_for_log("service started", 5s);
+  ASSERT_TRUE(started) << p.output();
+  EXPECT_EQ(boost::json::parse(*started).at("allocator").as_string(), TONGBAN_FIXTURE_ALLOCATOR)
+      << *started;
+
   auto health = client.get(url(*port, "/healthz"));
   ASSERT_TRUE(health);
   EXPECT_EQ(health->status, 200);
