@@ -12,11 +12,12 @@ function(tongban_library)
 endfunction()
 
 # tongban_program(<target>): an executable that serves or generates load, linked with the
-# allocator TONGBAN_ALLOCATOR names. Nothing calls tcmalloc by name, so the linker must not
-# drop it as unneeded: its malloc replaces glibc's only when the library is loaded.
+# allocator TONGBAN_ALLOCATOR names, and with its settings. Nothing calls jemalloc by name, so
+# the linker must not drop it as unneeded: its malloc replaces glibc's only when it is loaded.
 function(tongban_program target)
-  if(TONGBAN_ALLOCATOR STREQUAL "tcmalloc")
-    target_link_libraries(${target} PRIVATE "$<LINK_LIBRARY:tongban_no_as_needed,${TONGBAN_TCMALLOC_LIBRARY}>")
+  if(TONGBAN_ALLOCATOR STREQUAL "jemalloc")
+    target_sources(${target} PRIVATE ${PROJECT_SOURCE_DIR}/cmake/jemalloc_conf.c)
+    target_link_libraries(${target} PRIVATE "$<LINK_LIBRARY:tongban_no_as_needed,${TONGBAN_JEMALLOC_LIBRARY}>")
   endif()
 endfunction()
 set(CMAKE_LINK_LIBRARY_USING_tongban_no_as_needed

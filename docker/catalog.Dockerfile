@@ -15,7 +15,7 @@ RUN apt-get update \
       build-essential cmake ninja-build pkg-config \
       libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev \
       librdkafka-dev libhiredis-dev prometheus-cpp-dev libsodium-dev libssl-dev \
-      libgoogle-perftools-dev \
+      libjemalloc-dev \
       libgtest-dev libgmock-dev \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
@@ -31,13 +31,13 @@ RUN cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release -DTONGBAN_BENCHMARKS
 #   libhiredis0.14                          Redis
 #   libprometheus-cpp-core1.0               metrics
 #   libsodium23 libssl3                     argon2id, Ed25519; TLS, JWT signatures
-#   libtcmalloc-minimal4                    the allocator (TONGBAN_ALLOCATOR)
+#   libjemalloc2                            the allocator (TONGBAN_ALLOCATOR)
 #   ca-certificates                         TLS to Kafka and Redis with public CAs
 FROM debian:bookworm-20250721-slim@sha256:2424c1850714a4d94666ec928e24d86de958646737b1d113f5b2207be44d37d8
 RUN apt-get update \
  && apt-get install -y --no-install-recommends \
       ca-certificates libboost-json1.81.0 libboost-url1.81.0 librdkafka1 libhiredis0.14 \
-      libprometheus-cpp-core1.0 libsodium23 libssl3 libtcmalloc-minimal4 \
+      libprometheus-cpp-core1.0 libsodium23 libssl3 libjemalloc2 \
  && rm -rf /var/lib/apt/lists/*
 COPY --from=build /src/build/services/catalog/tongban-catalog /usr/local/bin/tongban-catalog
 # A fixed numeric non-root uid (the chart's runAsUser), so runAsNonRoot can verify it. The

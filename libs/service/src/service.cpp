@@ -47,16 +47,21 @@ sigset_t shutdown_signals() {
 }
 
 // The malloc the program runs on, and how it hands free memory back to the system. A program
-// built with tongban_program (cmake/tongban.cmake) has tcmalloc loaded, which exports its
-// extension API; looked up at run time, so a program built without it still links.
+// built with tongban_program (cmake/tongban.cmake) has jemalloc loaded, which exports
+// `mallctl`; looked up at run time, so a program built without it still links.
 struct Allocator {
   const char* name;
   void (*release)();
 };
 
+using Mallctl = int (*)(const char*, void*, std::size_t*, void*, std::size_t);
+
 Allocator allocator() {
-  if (void* release = dlsym(RTLD_DEFAULT, "MallocExtension_ReleaseFreeMemory")) {
-    return {"tcmalloc", reinterpret_cast<void (*)()>(release)};
+  static Mallctl mallctl = reinterpret_cast<Mallctl>(dlsym(RTLD_DEFAULT, "mallctl"));
+  if (mallctl != nullptr) {
+    // Its background thread returns pages a second after they are freed; a purge of every
+    // arena (4096: MALLCTL_ARENAS_ALL) also returns what a burst left just before.
+    return {"jemalloc", [] { mallctl("arena.4096.purge", nullptr, nullptr, nullptr, 0); }};
   }
   return {"glibc", [] { malloc_trim(0); }};
 }

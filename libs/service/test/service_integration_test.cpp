@@ -3,6 +3,7 @@
 #include <signal.h>
 
 #include <boost/json/parse.hpp>
+#include <filesystem>
 #include <fstream>
 #include <future>
 #include <set>
@@ -35,6 +36,18 @@ std::string url(int port, std::string_view path) {
   return "http://127.0.0.1:" + std::to_string(port) + std::string(path);
 }
 
+// Whether a thread of process `pid` has the name `name` (/proc/<pid>/task/<tid>/comm).
+bool has_thread_named(pid_t pid, std::string_view name) {
+  const auto tasks = std::filesystem::path("/proc") / std::to_string(pid) / "task";
+  std::error_code ec;
+  for (const auto& task : std::filesystem::directory_iterator(tasks, ec)) {
+    std::ifstream comm(task.path() / "comm");
+    std::string line;
+    if (std::getline(comm, line) && line == name) return true;
+  }
+  return false;
+}
+
 TEST(ServiceSkeleton, serves_probes_metrics_and_openapi) {
   TONGBAN_REQUIRE_ENV(redis, "TONGBAN_TEST_REDIS");
   TONGBAN_REQUIRE_ENV(kafka, "TONGBAN_TEST_KAFKA");
@@ -44,11 +57,15 @@ TEST(ServiceSkeleton, serves_probes_metrics_and_openapi) {
   tongban::http::Client client;
 
   // The fixture is linked as the services are (tongban_program): the malloc it runs on is
-  // the one the build chose, and the start line names it for an operator.
+  // the one the build chose, and the start line names it for an operator. jemalloc runs with
+  // the settings compiled in (cmake/jemalloc_conf.c): its background thread is there.
   auto started = p.wait_for_log("service started", 5s);
   ASSERT_TRUE(started) << p.output();
-  EXPECT_EQ(boost::json::parse(*started).at("allocator").as_string(), TONGBAN_FIXTURE_ALLOCATOR)
-      << *started;
+  const std::string allocator(boost::json::parse(*started).at("allocator").as_string());
+  EXPECT_EQ(allocator, TONGBAN_FIXTURE_ALLOCATOR) << *started;
+  if (allocator == "jemalloc") {
+    EXPECT_TRUE(has_thread_named(p.pid(), "jemalloc_bg_thd"));
+  }
 
   auto health = client.get(url(*port, "/healthz"));
   ASSERT_TRUE(health);
