@@ -48,7 +48,7 @@ class Datahub {
   void add_audit_routes();
 
   Result<void> on_case_event(const bus::Envelope& e);
-  Result<void> flush_case_places();
+  Result<void> flush_case_batch();
   Result<void> on_catalog_event(const bus::Envelope& e);
 
   store::OutboxMessage event(std::string_view topic, std::string_view type, const std::string& key,
@@ -67,8 +67,10 @@ class Datahub {
   const Clock& clock_;
   DatahubOptions options_;
   DatahubRepo repo_;
-  // Places of the submissions the cases consumer read since its last flush (its thread only).
+  // What the cases consumer read since its last flush (its thread only): the places of the
+  // submissions and approvals, and the licences of the approvals.
   std::vector<DatahubRepo::CaseWithPlaces> pending_places_;
+  std::vector<DatahubRepo::LicenceWithEvent> pending_licences_;
   AuditLog audit_;
   prometheus::Family<prometheus::Counter>& calls_;
   prometheus::Family<prometheus::Counter>& grant_changes_;

@@ -347,16 +347,33 @@ Result<std::vector<std::string>> DatahubRepo::due_expiries(long long now_ms, std
 
 Result<std::string> DatahubRepo::issue_licence(const ELicence& l,
                                                const store::OutboxMessage& event) {
-  std::vector<std::string> args{boost::json::serialize(to_json(l)), l.id,
-                                l.case_id.empty() ? "0" : "1"};
-  add_event(args, event);
-  auto r = kIssueLicence.run(redis_,
-                             {ks().key("licence", l.id), ks().key("licences", l.subject),
-                              ks().key("licence_case", l.case_id), ks().outbox()},
-                             args);
-  if (!r) return fail(std::move(r.error()));
-  if (r->is_error()) return fail(Error::unavailable("redis: " + r->str()));
-  return r->str();
+  const LicenceWithEvent one{l, event};
+  auto ids = issue_licences({&one, 1});
+  if (!ids) return fail(std::move(ids.error()));
+  return std::move(ids->front());
+}
+
+Result<std::vector<std::string>> DatahubRepo::issue_licences(
+    std::span<const LicenceWithEvent> licences) {
+  std::vector<store::Script::Call> calls;
+  calls.reserve(licences.size());
+  for (const auto& [l, event] : licences) {
+    std::vector<std::string> args{boost::json::serialize(to_json(l)), l.id,
+                                  l.case_id.empty() ? "0" : "1"};
+    add_event(args, event);
+    calls.push_back({{ks().key("licence", l.id), ks().key("licences", l.subject),
+                      ks().key("licence_case", l.case_id), ks().outbox()},
+                     std::move(args)});
+  }
+  auto replies = kIssueLicence.run_all(redis_, calls);
+  if (!replies) return fail(std::move(replies.error()));
+  std::vector<std::string> ids;
+  ids.reserve(replies->size());
+  for (const auto& r : *replies) {
+    if (r.is_error()) return fail(Error::unavailable("redis: " + r.str()));
+    ids.push_back(r.str());
+  }
+  return ids;
 }
 
 Result<bool> DatahubRepo::revoke_licence(const ELicence& revoked,
@@ -397,11 +414,6 @@ Result<std::optional<std::string>> DatahubRepo::licence_for_case(const std::stri
   if (!r) return fail(std::move(r.error()));
   if (r->is_nil()) return std::optional<std::string>{};
   return std::optional<std::string>{r->str()};
-}
-
-Result<void> DatahubRepo::record_case(const std::string& case_id, const CasePlaces& places) {
-  const CaseWithPlaces one{case_id, places};
-  return record_cases({&one, 1});
 }
 
 Result<void> DatahubRepo::record_cases(std::span<const CaseWithPlaces> cases) {

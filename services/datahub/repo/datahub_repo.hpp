@@ -86,14 +86,16 @@ class DatahubRepo {
   // E-licences. issue_licence with a case id is idempotent on it: the second issue for a
   // case returns the first licence's id and writes nothing.
   Result<std::string> issue_licence(const ELicence& l, const store::OutboxMessage& event);
+  // Several in one round trip, each on its own as issue_licence; the ids in order.
+  using LicenceWithEvent = std::pair<ELicence, store::OutboxMessage>;
+  Result<std::vector<std::string>> issue_licences(std::span<const LicenceWithEvent> licences);
   Result<bool> revoke_licence(const ELicence& revoked, const store::OutboxMessage& event);
   Result<std::optional<ELicence>> licence(const std::string& id);
   Result<std::vector<ELicence>> licences_of(const std::string& subject);
   Result<std::optional<std::string>> licence_for_case(const std::string& case_id);
 
-  // What other services' events taught us.
-  Result<void> record_case(const std::string& case_id, const CasePlaces& places);
-  // Several in one round trip (a consumer's batch).
+  // What other services' events taught us: the places of cases, several in one round trip
+  // (a consumer's batch).
   using CaseWithPlaces = std::pair<std::string, CasePlaces>;
   Result<void> record_cases(std::span<const CaseWithPlaces> cases);
   Result<std::optional<CasePlaces>> case_places(const std::string& case_id);

@@ -567,6 +567,14 @@ TEST_F(DatahubTest, an_approved_case_delivered_twice_yields_exactly_one_e_licenc
     }
   }
   EXPECT_EQ(for_case, 1) << json::serialize(licences);
+  // The three deliveries may share a batch (one pipeline of licence scripts): the licence is
+  // reported issued once (its log line, beside its count in tongban_datahub_licences_issued).
+  int reported = 0;
+  for (const auto& line : datahub_->lines()) {
+    reported += line.find("e-licence issued for approved case") != std::string::npos &&
+                line.find("\"case_id\":\"" + case_id + "\"") != std::string::npos;
+  }
+  EXPECT_EQ(reported, 1);
 }
 
 TEST_F(DatahubTest, the_materials_check_names_what_is_held_as_e_licences_in_force) {
