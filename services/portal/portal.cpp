@@ -21,8 +21,9 @@ std::string_view echarts_js();
 namespace {
 
 constexpr RecordKind kKinds[] = {
-    RecordKind::agreement, RecordKind::case_record, RecordKind::item,   RecordKind::implementation,
-    RecordKind::call,      RecordKind::call_seqs,   RecordKind::licence};
+    RecordKind::agreement,      RecordKind::case_record, RecordKind::item,
+    RecordKind::implementation, RecordKind::call,        RecordKind::call_seqs,
+    RecordKind::licence,        RecordKind::sealed_case, RecordKind::sealed_count};
 
 Error unusable(const bus::Envelope& e, const Error& why) {
   Error err = why;
@@ -81,6 +82,11 @@ class IndicatorCollector final : public prometheus::Collectable {
     }
     sample(family("tongban_portal_good_rating_share", "Good ratings of all ratings"),
            share_of(cap.at("satisfaction").at("good_share")));
+    const auto [open, sealed] = portal_.case_counts();
+    sample(family("tongban_portal_open_cases", "Cases the portal holds whole (not finished)"),
+           static_cast<double>(open));
+    sample(family("tongban_portal_sealed_cases", "Finished cases kept as per-day counts"),
+           static_cast<double>(sealed));
     return out;
   }
 
@@ -128,7 +134,21 @@ Result<std::size_t> Portal::load() {
       }
     } while (cursor != "0");
   }
+  // Finished cases a portal from before sealing stored whole are sealed now and written, as a
+  // flush writes a batch.
+  const auto sealed = seal_finished(state_, options_.calendar);
+  lock.unlock();
+  if (!sealed.empty()) {
+    touched_.insert(sealed.begin(), sealed.end());
+    if (auto ok = flush(); !ok) return fail(std::move(ok.error()));
+    log::info("finished cases sealed", {{"records", sealed.size()}});
+  }
   return n;
+}
+
+std::pair<std::size_t, std::size_t> Portal::case_counts() {
+  std::shared_lock lock(mu_);
+  return {state_.cases.size(), state_.sealed_cases.size()};
 }
 
 Result<void> Portal::clear() {
@@ -159,7 +179,7 @@ Result<void> Portal::on_event(const bus::Envelope& e) {
   }
   const EventRef ev{e.type, e.time, e.data.get_object()};
   std::unique_lock lock(mu_);
-  auto applied = apply(state_, ev);
+  auto applied = apply(state_, ev, FoldOptions{&options_.calendar});
   if (!applied) return fail(unusable(e, applied.error()));
   if (applied->changed) touched_.insert(applied->touched.begin(), applied->touched.end());
   return {};

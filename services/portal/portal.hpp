@@ -49,6 +49,8 @@ class Portal {
   Result<void> flush();
   // The indicators of a window as JSON, cached for cache_ttl.
   boost::json::object indicators(Window w);
+  // Cases held whole (open, or waiting for a missing event) and cases sealed.
+  std::pair<std::size_t, std::size_t> case_counts();
 
  private:
   std::string key(RecordKind kind) const;

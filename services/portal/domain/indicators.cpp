@@ -1,12 +1,12 @@
 #include "domain/indicators.hpp"
 
 #include <algorithm>
-#include <bitset>
-#include <boost/container/small_vector.hpp>
 #include <boost/json/array.hpp>
 #include <chrono>
 #include <set>
 #include <tuple>
+
+#include "domain/case_view.hpp"
 
 namespace tongban::portal {
 
@@ -21,132 +21,8 @@ using PairKey = std::pair<std::string, std::string>;
 
 constexpr std::array kStages{Stage::forward, Stage::accept, Stage::decide};
 
-double hours_between(Clock::time_point from, Clock::time_point to) {
-  return std::chrono::duration<double, std::ratio<3600>>(to - from).count();
-}
-
 PairKey pair_of(const std::string& x, const std::string& y) {
   return x < y ? PairKey{x, y} : PairKey{y, x};
-}
-
-std::string trim(std::string_view s) {
-  const auto first = s.find_first_not_of(" \t\r\n");
-  if (first == std::string_view::npos) return {};
-  const auto last = s.find_last_not_of(" \t\r\n");
-  return std::string(s.substr(first, last - first + 1));
-}
-
-// ---- a case read from its fact ----
-
-struct StageRun {
-  Stage stage = Stage::forward;
-  Clock::time_point start{};
-  Clock::time_point end{};
-};
-
-// A case as the indicators read it, made on the stack for one case at a time; nothing in it
-// allocates (a std::set and a vector here made computing over 300,000 cases take 120 MB more
-// for a moment, and a vector of all the views another 60 MB at 385,000).
-struct CaseView {
-  std::string_view id;
-  const CaseFact* fact = nullptr;
-  std::optional<Clock::time_point> submitted_at;
-  std::optional<Clock::time_point> completed_at;
-  boost::container::small_vector<StageRun, 3> runs;  // ended stage runs
-  std::bitset<delegation::kCaseStateCount> reached;  // by CaseState
-};
-
-// Whether the timeline holds every version from `first` to `last`: a stage run is measured
-// only between transitions with nothing missing in between, so an event still on its way
-// cannot produce a wrong run (it appears, exactly, once the gap is filled).
-bool contiguous(const Timeline& timeline, std::int64_t first, std::int64_t last) {
-  const auto a = timeline.find(first);
-  const auto b = timeline.find(last);
-  if (a == timeline.end() || b == timeline.end()) return false;
-  return std::distance(a, b) == last - first;
-}
-
-CaseView view_of(std::string_view id, const CaseFact& c) {
-  CaseView v;
-  v.id = id;
-  v.fact = &c;
-  v.submitted_at = c.snapshot.submitted_at;
-  const auto& tl = c.timeline;
-  std::optional<std::int64_t> received;  // version of the latest entry into RECEIVED
-  std::optional<std::int64_t> forwarded;
-  std::optional<std::int64_t> accepted;
-  auto run = [&](Stage stage, const std::optional<std::int64_t>& from, std::int64_t to) {
-    if (from && contiguous(tl, *from, to)) v.runs.push_back({stage, tl.at(*from).at, tl.at(to).at});
-  };
-  for (const auto& [version, t] : tl) {
-    if (is_mark(t)) continue;
-    v.reached.set(static_cast<std::size_t>(t.state));
-    switch (t.state) {
-      case CaseState::submitted:
-        if (!v.submitted_at) v.submitted_at = t.at;
-        break;
-      case CaseState::received:
-        received = version;  // after a supplement the forward clock starts again
-        break;
-      case CaseState::supplement_requested:
-        received.reset();
-        break;
-      case CaseState::forwarded:
-        run(Stage::forward, received, version);
-        forwarded = version;
-        break;
-      case CaseState::accepted:
-        run(Stage::accept, forwarded, version);
-        accepted = version;
-        break;
-      case CaseState::rejected:
-        run(Stage::accept, forwarded, version);
-        break;
-      case CaseState::approved:
-      case CaseState::denied:
-        run(Stage::decide, accepted, version);
-        break;
-      case CaseState::completed:
-        v.completed_at = t.at;
-        break;
-      default:
-        break;
-    }
-  }
-  v.reached.set(static_cast<std::size_t>(c.snapshot.state));
-  return v;
-}
-
-// The place whose clock runs in `stage`.
-const std::string& stage_city(const CaseSnapshot& s, Stage stage) {
-  return stage == Stage::forward ? s.receiving_city : s.accepting_city;
-}
-
-std::optional<delegation::StageDeadline> deadline_of(const CaseSnapshot& s, Stage stage,
-                                                     Clock::time_point start,
-                                                     const delegation::Calendar& calendar) {
-  auto d = delegation::stage_deadline(
-      stage, start, delegation::StageLimits{s.accept_limit_days, s.decide_limit_days}, calendar);
-  if (!d) return std::nullopt;  // limits unknown (an event without its case record)
-  return *d;
-}
-
-// The open stage of a case still running: its stage and when its clock started, by
-// delegation's rule (stage_start: the latest entry into RECEIVED, FORWARDED or ACCEPTED, so
-// pre-examination does not restart the forward clock); the record's stage_started_at only
-// while that transition's event has not arrived.
-std::optional<std::pair<Stage, Clock::time_point>> open_stage(const CaseFact& c) {
-  if (delegation::is_terminal(c.snapshot.state)) return std::nullopt;
-  const auto stage = delegation::stage_of(c.snapshot.state);
-  if (!stage) return std::nullopt;
-  const auto start_state = delegation::stage_start(*stage);
-  for (auto it = c.timeline.rbegin(); it != c.timeline.rend(); ++it) {
-    if (!is_mark(it->second) && it->second.state == start_state) {
-      return std::pair{*stage, it->second.at};
-    }
-  }
-  if (c.snapshot.stage_started_at) return std::pair{*stage, *c.snapshot.stage_started_at};
-  return std::nullopt;
 }
 
 // Who handles the case at `city`: the department of the latest transition made there, else
@@ -190,15 +66,15 @@ struct CaseTally {
   std::map<std::pair<std::string, std::string>, std::int64_t> reasons;  // action, reason
 };
 
-void add_submitted_to_pairs(CaseTally& t, const CaseSnapshot& s) {
-  ++t.submitted;
-  const auto key = pair_of(s.receiving_city, s.accepting_city);
+void add_submitted_to_pairs(CaseTally& t, const SubmittedKey& k, std::int64_t n) {
+  t.submitted += n;
+  const auto key = pair_of(k.receiving_city, k.accepting_city);
   auto& p = t.cases_by_pair[key];
-  ++p.cases;
-  ++(s.receiving_city == key.first ? p.received_in_a : p.received_in_b);
-  p.items.insert(s.item_code);
-  ++t.cases_by_city[s.receiving_city].first;
-  ++t.cases_by_city[s.accepting_city].second;
+  p.cases += n;
+  (k.receiving_city == key.first ? p.received_in_a : p.received_in_b) += n;
+  p.items.insert(k.item_code);
+  t.cases_by_city[k.receiving_city].first += n;
+  t.cases_by_city[k.accepting_city].second += n;
 }
 
 Collaboration collaboration(const State& state, const CaseTally& tally, Window window,
@@ -386,21 +262,21 @@ void finish_levels(ServiceLevels& out, const std::map<std::string, std::int64_t>
   out.case_one_visit_share = Share{zero_cases + once_cases, known_cases};
 }
 
-void add_reuse(Reuse& r, const CaseSnapshot& s) {
-  ++r.cases;
-  if (s.exempted > 0) ++r.cases_with_exemption;
-  r.exempted += s.exempted;
-  r.uploaded += s.uploaded;
-  r.redundant += s.redundant;
+void add_reuse(Reuse& r, const SubmittedCounts& n) {
+  r.cases += n.cases;
+  r.cases_with_exemption += n.with_exemption;
+  r.exempted += n.exempted;
+  r.uploaded += n.uploaded;
+  r.redundant += n.redundant;
   r.reuse_rate = Share{r.exempted, r.exempted + r.uploaded};
 }
 
-void add_rating(Satisfaction& s, const CaseRating& r) {
-  if (r.grade == "good") {
-    ++s.good;
+void add_rating(Satisfaction& s, const RatingKey& k, std::int64_t n) {
+  if (k.grade == "good") {
+    s.good += n;
   } else {
-    ++s.poor;
-    ++s.poor_reasons[r.reason.empty() ? std::string("unspecified") : r.reason.str()];
+    s.poor += n;
+    s.poor_reasons[k.reason.empty() ? std::string("unspecified") : k.reason.str()] += n;
   }
   s.good_share = Share{s.good, s.good + s.poor};
   s.poor_share = Share{s.poor, s.good + s.poor};
@@ -414,54 +290,113 @@ void finish_stage(StageStats& s) {
   s.on_time_rate = Share{s.on_time, s.on_time + s.late + s.open_overdue};
 }
 
-void add_submitted_to_capability(Capability& out, CaseTally& t, const CaseSnapshot& s) {
-  ++t.cases_by_item[s.item_code];
-  ++t.cases_by_city_item[s.accepting_city][s.item_code];
-  add_reuse(out.reuse, s);
-  add_reuse(out.reuse_by_city[s.receiving_city], s);
+void add_submitted_to_capability(Capability& out, CaseTally& t, const SubmittedKey& k,
+                                 const SubmittedCounts& n) {
+  t.cases_by_item[k.item_code] += n.cases;
+  t.cases_by_city_item[k.accepting_city][k.item_code] += n.cases;
+  add_reuse(out.reuse, n);
+  add_reuse(out.reuse_by_city[k.receiving_city], n);
 }
 
-// A case's stage runs, handling time, refusals and rating that fall in the window.
-void add_to_capability(Capability& out, CaseTally& tally, const CaseView& v, Window window,
-                       Clock::time_point now, const delegation::Calendar& calendar) {
-  auto counts = [&](Clock::time_point t) { return in_window(t, window, now); };
-  const auto& s = v.fact->snapshot;
-  // Stage runs that ended in the window.
-  for (const auto& run : v.runs) {
-    if (!counts(run.end)) continue;
-    const auto d = deadline_of(s, run.stage, run.start, calendar);
-    for (auto* st :
-         {&out.stages[run.stage], &out.stages_by_city[{run.stage, stage_city(s, run.stage)}]}) {
-      ++st->ended;
-      st->hours.add(hours_between(run.start, run.end));
-      if (d) ++(run.end < d->due ? st->on_time : st->late);
-    }
+void add_stage_run(Capability& out, const StageRunKey& k, const StageRunCounts& n) {
+  for (auto* st : {&out.stages[k.stage], &out.stages_by_city[{k.stage, k.city}]}) {
+    st->ended += n.ended;
+    st->on_time += n.on_time;
+    st->late += n.late;
+    st->hours.add(n.ms, n.ended);
   }
-  // The open run, when its due fell in the window and has passed.
-  if (const auto open = open_stage(*v.fact)) {
-    const auto d = deadline_of(s, open->first, open->second, calendar);
-    if (d && delegation::overdue(*d, now) && counts(d->due)) {
-      ++out.stages[open->first].open_overdue;
-      ++out.stages_by_city[{open->first, stage_city(s, open->first)}].open_overdue;
-    }
+}
+
+void add_completion(Capability& out, const CompletionKey& k, const DurationCounts& n) {
+  out.handling_hours.add(n.ms, n.count);
+  out.handling_hours_by_city[k.accepting_city].add(n.ms, n.count);
+}
+
+void add_refusal(Capability& out, CaseTally& tally, const RefusalKey& k, std::int64_t n) {
+  tally.reasons[{k.rejected ? "reject" : "deny", trim(k.reason)}] += n;
+  auto& r = out.refusals_by_city[k.accepting_city];
+  (k.rejected ? r.rejected : r.denied) += n;
+}
+
+void add_rating(Capability& out, const RatingKey& k, std::int64_t n) {
+  add_rating(out.satisfaction, k, n);
+  add_rating(out.satisfaction_by_city[k.receiving_city], k, n);
+  add_rating(out.satisfaction_by_city[k.accepting_city], k, n);
+}
+
+void add_submitted_to_funnel(Funnel& out, const SubmittedKey& k, std::int64_t n) {
+  out.submitted += n;
+  for (std::size_t s = 0; s < delegation::kCaseStateCount; ++s) {
+    if (k.reached & (1u << s)) out.reached[static_cast<CaseState>(s)] += n;
   }
-  if (v.completed_at && v.submitted_at && counts(*v.completed_at)) {
-    const double h = hours_between(*v.submitted_at, *v.completed_at);
-    out.handling_hours.add(h);
-    out.handling_hours_by_city[s.accepting_city].add(h);
+  out.current[k.state] += n;
+}
+
+// One fact of a case, open or sealed, counted when its day is in the window: the same
+// arithmetic for both, so sealing a case does not change a number.
+class FactAdder {
+ public:
+  FactAdder(Indicators& out, CaseTally& tally, Window window, Clock::time_point now)
+      : out_(out), tally_(tally), window_(window), now_(now) {}
+
+  void operator()(const SubmittedKey& k, const SubmittedCounts& n) {
+    // A case belongs to the window of its submission.
+    if (!in(k.day)) return;
+    add_submitted_to_pairs(tally_, k, n.cases);
+    add_submitted_to_capability(out_.capability, tally_, k, n);
+    add_submitted_to_funnel(out_.funnel, k, n.cases);
   }
-  for (const auto& [_, t] : v.fact->timeline) {
-    if (is_mark(t) || !counts(t.at)) continue;
-    if (t.state != CaseState::rejected && t.state != CaseState::denied) continue;
-    const bool rejected = t.state == CaseState::rejected;
-    ++tally.reasons[{rejected ? "reject" : "deny", trim(t.reason)}];
-    auto& r = out.refusals_by_city[s.accepting_city];
-    ++(rejected ? r.rejected : r.denied);
+  void operator()(const StageRunKey& k, const StageRunCounts& n) {
+    if (in(k.day)) add_stage_run(out_.capability, k, n);
   }
-  if (s.rating && counts(s.rating->rated_at)) {
-    add_rating(out.satisfaction, *s.rating);
-    add_rating(out.satisfaction_by_city[s.receiving_city], *s.rating);
-    add_rating(out.satisfaction_by_city[s.accepting_city], *s.rating);
+  void operator()(const CompletionKey& k, const DurationCounts& n) {
+    if (in(k.day)) add_completion(out_.capability, k, n);
+  }
+  void operator()(const RefusalKey& k, std::int64_t n) {
+    if (in(k.day)) add_refusal(out_.capability, tally_, k, n);
+  }
+  void operator()(const RatingKey& k, std::int64_t n) {
+    if (in(k.day)) add_rating(out_.capability, k, n);
+  }
+  void operator()(const OverdueKey& k, std::int64_t n) {
+    if (in(k.day)) out_.supervision.overdue_recorded[k.city] += n;
+  }
+
+  void add(const CaseFacts& f) {
+    if (f.submitted) (*this)(f.submitted->first, f.submitted->second);
+    for (const auto& [k, n] : f.stage_runs) (*this)(k, n);
+    if (f.completion) (*this)(f.completion->first, f.completion->second);
+    for (const auto& k : f.refusals) (*this)(k, 1);
+    if (f.rating) (*this)(*f.rating, 1);
+    for (const auto& k : f.overdue) (*this)(k, 1);
+  }
+
+  void add(const SealedCounts& sealed) {
+    for (const auto& [k, n] : sealed.submitted) (*this)(k, n);
+    for (const auto& [k, n] : sealed.stage_runs) (*this)(k, n);
+    for (const auto& [k, n] : sealed.completions) (*this)(k, n);
+    for (const auto& [k, n] : sealed.refusals) (*this)(k, n);
+    for (const auto& [k, n] : sealed.ratings) (*this)(k, n);
+    for (const auto& [k, n] : sealed.overdue) (*this)(k, n);
+  }
+
+ private:
+  bool in(Day d) const { return in_window(d, window_, now_); }
+  Indicators& out_;
+  CaseTally& tally_;
+  Window window_;
+  Clock::time_point now_;
+};
+
+// An open case's run whose due fell in the window and has passed.
+void add_open_overdue(Capability& out, const CaseFact& c, Window window, Clock::time_point now,
+                      const delegation::Calendar& calendar) {
+  const auto open = open_stage(c);
+  if (!open) return;
+  const auto d = deadline_of(c.snapshot, open->first, open->second, calendar);
+  if (d && delegation::overdue(*d, now) && in_window(d->due, window, now)) {
+    ++out.stages[open->first].open_overdue;
+    ++out.stages_by_city[{open->first, stage_city(c.snapshot, open->first)}].open_overdue;
   }
 }
 
@@ -501,17 +436,11 @@ void finish_capability(Capability& out, const CaseTally& tally, const State& sta
 
 // ---- supervision and funnel ----
 
-// The overdue stages delegation recorded in the window, and the case's warning at `now`.
-void add_to_supervision(Supervision& out, const State& state, const CaseView& v, Window window,
+// The case's warning at `now`.
+void add_to_supervision(Supervision& out, const State& state, const CaseView& v,
                         Clock::time_point now, const delegation::Calendar& calendar) {
   const auto& c = *v.fact;
   const auto& s = c.snapshot;
-  for (const auto& [_, t] : c.timeline) {
-    constexpr std::string_view kOverdue = "overdue:";
-    if (!t.action.view().starts_with(kOverdue) || !in_window(t.at, window, now)) continue;
-    const auto stage = delegation::parse_stage(std::string_view(t.action).substr(kOverdue.size()));
-    if (stage) ++out.overdue_recorded[stage_city(s, *stage)];
-  }
   const auto open = open_stage(c);
   if (!open) return;
   const auto d = deadline_of(s, open->first, open->second, calendar);
@@ -541,14 +470,6 @@ void finish_supervision(Supervision& out) {
   });
 }
 
-void add_submitted_to_funnel(Funnel& out, const CaseView& v) {
-  ++out.submitted;
-  for (std::size_t s = 0; s < v.reached.size(); ++s) {
-    if (v.reached.test(s)) ++out.reached[static_cast<CaseState>(s)];
-  }
-  ++out.current[v.fact->snapshot.state];
-}
-
 // ---- JSON ----
 
 value opt(const std::optional<double>& d) { return d ? value(*d) : value(nullptr); }
@@ -557,7 +478,7 @@ value share_json(const Share& s) {
   return object{{"count", s.part}, {"of", s.whole}, {"share", opt(s.value())}};
 }
 
-value mean_json(const Mean& m) { return object{{"count", m.count}, {"mean", opt(m.value())}}; }
+value mean_json(const MeanHours& m) { return object{{"count", m.count}, {"mean", opt(m.value())}}; }
 
 value decisions_json(const DecisionCounts& c) {
   return object{{"allowed", c.allowed}, {"denied", c.denied}};
@@ -757,19 +678,16 @@ Indicators compute(const State& state, Window window, Clock::time_point now,
   out.window = window;
   out.now = now;
   out.first_day = first_day(window, now);
-  // One pass over the cases, each viewed on the stack.
+  // One pass over the open cases, each viewed on the stack, then the sealed ones' counts.
   CaseTally tally;
+  FactAdder add(out, tally, window, now);
   for (const auto& [id, c] : state.cases) {
     const auto v = view_of(id, c);
-    // A case belongs to the window of its submission.
-    if (v.submitted_at && in_window(*v.submitted_at, window, now)) {
-      add_submitted_to_pairs(tally, c.snapshot);
-      add_submitted_to_capability(out.capability, tally, c.snapshot);
-      add_submitted_to_funnel(out.funnel, v);
-    }
-    add_to_capability(out.capability, tally, v, window, now, calendar);
-    add_to_supervision(out.supervision, state, v, window, now, calendar);
+    add.add(facts_of(v, calendar));
+    add_open_overdue(out.capability, c, window, now, calendar);
+    add_to_supervision(out.supervision, state, v, now, calendar);
   }
+  add.add(state.sealed);
   out.collaboration = collaboration(state, tally, window, now, directory);
   finish_capability(out.capability, tally, state, window, now);
   finish_supervision(out.supervision);

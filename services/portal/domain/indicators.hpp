@@ -138,7 +138,7 @@ struct StageStats {
   std::int64_t late = 0;          // ended at or after due
   std::int64_t open_overdue = 0;  // not ended, due passed
   Share on_time_rate;             // on_time of on_time + late + open_overdue
-  Mean hours;                     // wall-clock duration of the ended runs
+  MeanHours hours;                // wall-clock duration of the ended runs
 };
 
 struct ReasonCount {
@@ -171,10 +171,10 @@ struct Capability {
   std::map<delegation::Stage, StageStats> stages;
   // By the place whose clock it is: receiving city for forward, accepting for accept, decide.
   std::map<std::pair<delegation::Stage, std::string>, StageStats> stages_by_city;
-  Mean handling_hours;  // submitted -> completed, cases completed in the window
-  std::map<std::string, Mean> handling_hours_by_city;     // accepting city
-  std::vector<ReasonCount> refusal_reasons;               // most frequent first
-  std::map<std::string, RefusalCounts> refusals_by_city;  // accepting city
+  MeanHours handling_hours;  // submitted -> completed, cases completed in the window
+  std::map<std::string, MeanHours> handling_hours_by_city;  // accepting city
+  std::vector<ReasonCount> refusal_reasons;                 // most frequent first
+  std::map<std::string, RefusalCounts> refusals_by_city;    // accepting city
   Satisfaction satisfaction;
   std::map<std::string, Satisfaction> satisfaction_by_city;  // both places of the case
 };

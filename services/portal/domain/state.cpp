@@ -8,6 +8,7 @@
 #include <tuple>
 #include <utility>
 
+#include "domain/seal.hpp"
 #include "tongban/cities/cities.hpp"
 #include "tongban/core/json.hpp"
 
@@ -205,7 +206,7 @@ Result<std::optional<CaseRating>> read_rating(const Reader& parent, std::string_
   return std::optional<CaseRating>(CaseRating{*grade, reason->value_or(""), *at});
 }
 
-Result<Applied> apply_case(State& s, const EventRef& e) {
+Result<Applied> apply_case(State& s, const EventRef& e, const FoldOptions& options) {
   const Reader r(e.data, "data");
   auto id = r.string("case_id", 1, 200);
   if (!id) return fail(std::move(id.error()));
@@ -294,7 +295,16 @@ Result<Applied> apply_case(State& s, const EventRef& e) {
   if (!snap.submitted_at && *state == delegation::CaseState::submitted) snap.submitted_at = *at;
 
   Applied out;
-  auto& c = s.cases[*id];
+  auto it = s.cases.find(*id);
+  if (it == s.cases.end() && !s.sealed_cases.empty()) {
+    const auto hash = case_hash(*id);
+    if (auto m = s.sealed_cases.find(hash); m != s.sealed_cases.end()) {
+      out.changed = fold_sealed_event(s, hash, m->second, *version, snap, out.touched);
+      return out;
+    }
+  }
+  if (it == s.cases.end()) it = s.cases.try_emplace(*id).first;
+  auto& c = it->second;
   if (auto line = c.timeline.find(*version); line != c.timeline.end()) {
     out.changed = keep_max(line->second, t);
   } else {
@@ -309,7 +319,12 @@ Result<Applied> apply_case(State& s, const EventRef& e) {
     c.snapshot = std::move(snap);
     out.changed = true;
   }
-  if (out.changed) out.touched.push_back({RecordKind::case_record, *id});
+  if (!out.changed) return out;
+  if (options.seal_with && sealable(c)) {
+    seal_case(s, it, *options.seal_with, out.touched);
+  } else {
+    out.touched.push_back({RecordKind::case_record, *id});
+  }
   return out;
 }
 
@@ -540,14 +555,18 @@ std::string_view to_string(RecordKind k) {
       return "call_seqs";
     case RecordKind::licence:
       return "licence";
+    case RecordKind::sealed_case:
+      return "sealed_case";
+    case RecordKind::sealed_count:
+      return "sealed_count";
   }
   return "agreement";
 }
 
 std::optional<RecordKind> parse_record_kind(std::string_view text) {
-  for (auto k :
-       {RecordKind::agreement, RecordKind::case_record, RecordKind::item,
-        RecordKind::implementation, RecordKind::call, RecordKind::call_seqs, RecordKind::licence}) {
+  for (auto k : {RecordKind::agreement, RecordKind::case_record, RecordKind::item,
+                 RecordKind::implementation, RecordKind::call, RecordKind::call_seqs,
+                 RecordKind::licence, RecordKind::sealed_case, RecordKind::sealed_count}) {
     if (to_string(k) == text) return k;
   }
   return std::nullopt;
@@ -570,12 +589,12 @@ EventKind classify(std::string_view type) {
   return EventKind::other;
 }
 
-Result<Applied> apply(State& state, const EventRef& event) {
+Result<Applied> apply(State& state, const EventRef& event, const FoldOptions& options) {
   switch (classify(event.type)) {
     case EventKind::agreement:
       return apply_agreement(state, event);
     case EventKind::case_event:
-      return apply_case(state, event);
+      return apply_case(state, event, options);
     case EventKind::item_published:
       return apply_item_published(state, event);
     case EventKind::item_withdrawn:
@@ -592,13 +611,13 @@ Result<Applied> apply(State& state, const EventRef& event) {
   return Applied{true, false, {}};
 }
 
-Result<Applied> apply(State& state, const Event& event) {
-  return apply(state, EventRef{event.type, event.time, event.data});
+Result<Applied> apply(State& state, const Event& event, const FoldOptions& options) {
+  return apply(state, EventRef{event.type, event.time, event.data}, options);
 }
 
-Result<State> fold(State state, std::span<const Event> events) {
+Result<State> fold(State state, std::span<const Event> events, const FoldOptions& options) {
   for (const auto& e : events) {
-    auto r = apply(state, e);
+    auto r = apply(state, e, options);
     if (!r) return fail(std::move(r.error()));
   }
   return state;

@@ -4,8 +4,10 @@
 // the numbers and a rebuild from the topics yields the same state as the live fold.
 #pragma once
 
+#include <array>
 #include <boost/container/flat_map.hpp>
 #include <boost/json/object.hpp>
+#include <boost/unordered/unordered_flat_map.hpp>
 #include <compare>
 #include <cstdint>
 #include <map>
@@ -13,10 +15,13 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <variant>
 #include <vector>
 
+#include "domain/calendar.hpp"
 #include "domain/case_id.hpp"
 #include "domain/case_state.hpp"
+#include "domain/deadline.hpp"
 #include "domain/symbol.hpp"
 #include "domain/window.hpp"
 #include "tongban/core/clock.hpp"
@@ -170,9 +175,114 @@ struct LicenceFact {
   auto operator<=>(const LicenceFact&) const = default;
 };
 
+// ---- sealed cases (README "Sealed cases") ----
+// A finished case leaves the case map: what it adds to the indicators is added to counters
+// by China-time day, each fact dated as compute() dates it, so a window sums the days it
+// covers and gets the numbers the case itself would give. The keys below are those facts.
+
+// Submission (collaboration, levels, reuse, funnel), by the day the case was submitted.
+struct SubmittedKey {
+  Day day{};
+  Symbol receiving_city;
+  Symbol accepting_city;
+  Symbol item_code;
+  delegation::CaseState state = delegation::CaseState::submitted;  // its final state
+  std::uint16_t reached = 0;  // the states it entered: bit n is CaseState n
+  auto operator<=>(const SubmittedKey&) const = default;
+};
+struct SubmittedCounts {
+  std::int64_t cases = 0;
+  std::int64_t with_exemption = 0;  // cases with at least one material held as an e-licence
+  std::int64_t exempted = 0;
+  std::int64_t uploaded = 0;
+  std::int64_t redundant = 0;
+  friend bool operator==(const SubmittedCounts&, const SubmittedCounts&) = default;
+};
+
+// An ended stage run, by the day it ended, at the place whose clock it was.
+struct StageRunKey {
+  Day day{};
+  delegation::Stage stage = delegation::Stage::forward;
+  Symbol city;
+  auto operator<=>(const StageRunKey&) const = default;
+};
+struct StageRunCounts {
+  std::int64_t ended = 0;
+  std::int64_t on_time = 0;  // judged with the calendar the case was sealed with
+  std::int64_t late = 0;
+  std::int64_t ms = 0;  // their durations, summed
+  friend bool operator==(const StageRunCounts&, const StageRunCounts&) = default;
+};
+
+// A completion, by its day, at the accepting city: handling time from submission.
+struct CompletionKey {
+  Day day{};
+  Symbol accepting_city;
+  auto operator<=>(const CompletionKey&) const = default;
+};
+struct DurationCounts {
+  std::int64_t count = 0;
+  std::int64_t ms = 0;
+  friend bool operator==(const DurationCounts&, const DurationCounts&) = default;
+};
+
+// A refusal (reject or deny), by its day, with its reason trimmed.
+struct RefusalKey {
+  Day day{};
+  bool rejected = false;  // reject (不予受理), else deny (不予许可)
+  Symbol reason;
+  Symbol accepting_city;
+  auto operator<=>(const RefusalKey&) const = default;
+};
+
+// A rating, by the day it was given.
+struct RatingKey {
+  Day day{};
+  Symbol grade;
+  Symbol reason;
+  Symbol receiving_city;
+  Symbol accepting_city;
+  auto operator<=>(const RatingKey&) const = default;
+};
+
+// An overdue stage delegation recorded, by its day, at the place whose clock it was.
+struct OverdueKey {
+  Day day{};
+  Symbol city;
+  auto operator<=>(const OverdueKey&) const = default;
+};
+
+struct SealedCounts {
+  std::map<SubmittedKey, SubmittedCounts> submitted;
+  std::map<StageRunKey, StageRunCounts> stage_runs;
+  std::map<CompletionKey, DurationCounts> completions;
+  std::map<RefusalKey, std::int64_t> refusals;
+  std::map<RatingKey, std::int64_t> ratings;
+  std::map<OverdueKey, std::int64_t> overdue;
+  friend bool operator==(const SealedCounts&, const SealedCounts&) = default;
+};
+
+// What is left of a sealed case: enough to know a redelivered event of it (its version or
+// below) and to count a rating given after it was sealed, once.
+// The first 128 bits of the id's SHA-256: two ids of a billion collide with odds below 1e-20.
+using CaseHash = std::array<std::uint8_t, 16>;
+CaseHash case_hash(std::string_view case_id);
+std::string to_hex(const CaseHash& h);
+std::optional<CaseHash> parse_case_hash(std::string_view hex);
+struct CaseHashHasher {
+  std::size_t operator()(const CaseHash& h) const noexcept;
+};
+struct SealMark {
+  std::int64_t version = 0;  // the highest version folded
+  bool rated = false;        // its rating is counted
+  friend bool operator==(const SealMark&, const SealMark&) = default;
+};
+
 struct State {
-  std::map<std::string, AgreementFact> agreements;            // by agreement id
-  std::map<CaseId, CaseFact> cases;                           // by case id
+  std::map<std::string, AgreementFact> agreements;  // by agreement id
+  std::map<CaseId, CaseFact> cases;                 // by case id: the open ones
+  SealedCounts sealed;                              // what the sealed ones add
+  boost::unordered_flat_map<CaseHash, SealMark, CaseHashHasher> sealed_cases;
   std::map<std::string, ItemFact> items;                      // by base item code
   std::map<std::string, ImplementationFact> implementations;  // by implementation_key()
   std::map<CallKey, std::int64_t> calls;
@@ -199,6 +309,8 @@ enum class RecordKind : std::uint8_t {
   call,            // key: call_key_text
   call_seqs,       // key: the audit chain id
   licence,         // key: licence id
+  sealed_case,     // key: to_hex(case_hash(case id))
+  sealed_count,    // key: sealed_count_text
 };
 std::string_view to_string(RecordKind k);  // agreement, case, item, implementation, call, ...
 std::optional<RecordKind> parse_record_kind(std::string_view text);
@@ -208,6 +320,16 @@ struct RecordKey {
   std::string key;
   auto operator<=>(const RecordKey&) const = default;
 };
+
+// A sealed count's key as text, a JSON array: its kind and day, then its key's fields, e.g.
+// ["submitted","2026-03-02","320100","330100","PS-0001","COMPLETED",1563],
+// ["stage_run","2026-03-03","forward","320100"], ["completion","2026-03-12","330100"],
+// ["refusal","2026-03-17","reject","材料不全","330100"], ["rating","2026-03-12","good","",
+// "320100","330100"], ["overdue","2026-03-05","320100"].
+using SealedCountKey =
+    std::variant<SubmittedKey, StageRunKey, CompletionKey, RefusalKey, RatingKey, OverdueKey>;
+std::string sealed_count_text(const SealedCountKey& k);
+Result<SealedCountKey> parse_sealed_count_key(std::string_view text);
 
 // The event types the portal folds; everything else is `other` (ignored).
 enum class EventKind : std::uint8_t {
@@ -228,15 +350,29 @@ struct Applied {
   std::vector<RecordKey> touched;  // the records to write back (empty unless changed)
 };
 
+struct FoldOptions {
+  // Seal each case once it is finished and complete (a final state, every version from 1 to
+  // its own folded), judging its stage runs on time or late with this calendar; null keeps
+  // every case whole.
+  const delegation::Calendar* seal_with = nullptr;
+};
+
 // Folds one event into `state`. Idempotent (applying an event twice changes nothing) and
 // order-tolerant (any order of a set of events gives the same state). A malformed event is
 // Errc::invalid_argument naming the field (`data.case_id`) and the rule (`required`, `type`,
 // `range`, `enum`, `date_time`, `unknown_city`, `same_city`) and leaves `state` untouched;
 // the consumer dead-letters it.
-Result<Applied> apply(State& state, const EventRef& event);
-Result<Applied> apply(State& state, const Event& event);
+Result<Applied> apply(State& state, const EventRef& event, const FoldOptions& options = {});
+Result<Applied> apply(State& state, const Event& event, const FoldOptions& options = {});
 
 // apply() over `events` in order, from `state`: the fold as a value, for rebuilds and tests.
-Result<State> fold(State state, std::span<const Event> events);
+Result<State> fold(State state, std::span<const Event> events, const FoldOptions& options = {});
+
+// Whether a case is finished and complete: in a final state with every version from 1 to its
+// own folded, so no event can change what it counts except a rating.
+bool sealable(const CaseFact& c);
+// Seals every sealable case (a state read back from before sealing, or folded without it);
+// the records it changed, to write back.
+std::vector<RecordKey> seal_finished(State& state, const delegation::Calendar& calendar);
 
 }  // namespace tongban::portal

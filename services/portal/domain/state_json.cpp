@@ -1,8 +1,11 @@
 #include "domain/state_json.hpp"
 
+#include <algorithm>
 #include <boost/json/array.hpp>
 #include <string>
+#include <type_traits>
 #include <utility>
+#include <variant>
 
 #include "tongban/core/json.hpp"
 
@@ -287,6 +290,94 @@ Result<SeqSet> read_seqs(const value& v, const std::string& path) {
   return s;
 }
 
+// ---- sealed cases ----
+
+value mark_json(const SealMark& m) { return object{{"version", m.version}, {"rated", m.rated}}; }
+
+Result<SealMark> read_mark(const object& o, const std::string& path) {
+  const Reader r(o, path);
+  Result<void> st;
+  SealMark m;
+  m.version = integer(r, "version", st);
+  if (!st) return fail(std::move(st.error()));
+  auto rated = r.optional_boolean("rated");
+  if (!rated) return fail(std::move(rated.error()));
+  m.rated = rated->value_or(false);
+  return m;
+}
+
+// A count as stored: an array of its numbers, in the order of the struct's members.
+value counts_json(std::int64_t n) { return array{n}; }
+value counts_json(const SubmittedCounts& n) {
+  return array{n.cases, n.with_exemption, n.exempted, n.uploaded, n.redundant};
+}
+value counts_json(const StageRunCounts& n) { return array{n.ended, n.on_time, n.late, n.ms}; }
+value counts_json(const DurationCounts& n) { return array{n.count, n.ms}; }
+
+template <std::size_t N>
+Result<std::array<std::int64_t, N>> read_numbers(const value& v, const std::string& path) {
+  std::array<std::int64_t, N> out{};
+  if (!v.is_array() || v.get_array().size() != N) {
+    return fail(Error::invalid(path, "type", path + " must be " + std::to_string(N) + " counts"));
+  }
+  for (std::size_t i = 0; i < N; ++i) {
+    const auto& x = v.get_array()[i];
+    if (!x.is_int64() || x.get_int64() < 0) {
+      return fail(Error::invalid(path, "type", path + " must be " + std::to_string(N) + " counts"));
+    }
+    out[i] = x.get_int64();
+  }
+  return out;
+}
+
+Result<void> read_counts(std::int64_t& n, const value& v, const std::string& path) {
+  auto a = read_numbers<1>(v, path);
+  if (!a) return fail(std::move(a.error()));
+  n = (*a)[0];
+  return {};
+}
+Result<void> read_counts(SubmittedCounts& n, const value& v, const std::string& path) {
+  auto a = read_numbers<5>(v, path);
+  if (!a) return fail(std::move(a.error()));
+  n = SubmittedCounts{(*a)[0], (*a)[1], (*a)[2], (*a)[3], (*a)[4]};
+  return {};
+}
+Result<void> read_counts(StageRunCounts& n, const value& v, const std::string& path) {
+  auto a = read_numbers<4>(v, path);
+  if (!a) return fail(std::move(a.error()));
+  n = StageRunCounts{(*a)[0], (*a)[1], (*a)[2], (*a)[3]};
+  return {};
+}
+Result<void> read_counts(DurationCounts& n, const value& v, const std::string& path) {
+  auto a = read_numbers<2>(v, path);
+  if (!a) return fail(std::move(a.error()));
+  n = DurationCounts{(*a)[0], (*a)[1]};
+  return {};
+}
+
+// Calls f(the map of `sealed` the key's kind lives in, the key).
+template <class Sealed, class F>
+decltype(auto) with_counts(Sealed& sealed, const SealedCountKey& key, F&& f) {
+  return std::visit(
+      [&](const auto& k) -> decltype(auto) {
+        using K = std::decay_t<decltype(k)>;
+        if constexpr (std::is_same_v<K, SubmittedKey>) {
+          return f(sealed.submitted, k);
+        } else if constexpr (std::is_same_v<K, StageRunKey>) {
+          return f(sealed.stage_runs, k);
+        } else if constexpr (std::is_same_v<K, CompletionKey>) {
+          return f(sealed.completions, k);
+        } else if constexpr (std::is_same_v<K, RefusalKey>) {
+          return f(sealed.refusals, k);
+        } else if constexpr (std::is_same_v<K, RatingKey>) {
+          return f(sealed.ratings, k);
+        } else {
+          return f(sealed.overdue, k);
+        }
+      },
+      key);
+}
+
 const object* object_of(const value& v) { return v.is_object() ? &v.get_object() : nullptr; }
 
 std::string path_of(const RecordKey& key) {
@@ -333,6 +424,24 @@ std::optional<value> record_json(const State& state, const RecordKey& key) {
         return licence_json(it->second);
       }
       break;
+    case RecordKind::sealed_case: {
+      const auto hash = parse_case_hash(key.key);
+      if (!hash) break;
+      if (auto it = state.sealed_cases.find(*hash); it != state.sealed_cases.end()) {
+        return mark_json(it->second);
+      }
+      break;
+    }
+    case RecordKind::sealed_count: {
+      auto k = parse_sealed_count_key(key.key);
+      if (!k) break;
+      return with_counts(state.sealed, *k,
+                         [](auto& counts, const auto& ck) -> std::optional<value> {
+                           const auto it = counts.find(ck);
+                           if (it == counts.end()) return std::nullopt;
+                           return counts_json(it->second);
+                         });
+    }
   }
   return std::nullopt;
 }
@@ -348,6 +457,23 @@ std::vector<RecordKey> record_keys(const State& state) {
   for (const auto& [k, _] : state.calls) keys.push_back({RecordKind::call, call_key_text(k)});
   for (const auto& [chain, _] : state.call_seqs) keys.push_back({RecordKind::call_seqs, chain});
   for (const auto& [k, _] : state.licences) keys.push_back({RecordKind::licence, k});
+  // In order, as the other kinds: the marks' table has none of its own.
+  std::vector<std::string> marks;
+  marks.reserve(state.sealed_cases.size());
+  for (const auto& [h, _] : state.sealed_cases) marks.push_back(to_hex(h));
+  std::sort(marks.begin(), marks.end());
+  for (auto& m : marks) keys.push_back({RecordKind::sealed_case, std::move(m)});
+  auto add_counts = [&keys](const auto& counts) {
+    for (const auto& [k, _] : counts) {
+      keys.push_back({RecordKind::sealed_count, sealed_count_text(SealedCountKey{k})});
+    }
+  };
+  add_counts(state.sealed.submitted);
+  add_counts(state.sealed.stage_runs);
+  add_counts(state.sealed.completions);
+  add_counts(state.sealed.refusals);
+  add_counts(state.sealed.ratings);
+  add_counts(state.sealed.overdue);
   return keys;
 }
 
@@ -409,6 +535,25 @@ Result<void> load_record(State& state, const RecordKey& key, const value& v) {
       state.licences[key.key] = std::move(*l);
       return {};
     }
+    case RecordKind::sealed_case: {
+      const auto hash = parse_case_hash(key.key);
+      if (!hash) return fail(Error::invalid(path, "case_hash", "not a case hash"));
+      if (auto r = need_object(); !r) return r;
+      auto m = read_mark(*o, path);
+      if (!m) return fail(std::move(m.error()));
+      state.sealed_cases[*hash] = *m;
+      return {};
+    }
+    case RecordKind::sealed_count: {
+      auto k = parse_sealed_count_key(key.key);
+      if (!k) return fail(Error::invalid(path, "sealed_count_key", "not a sealed count key"));
+      return with_counts(state.sealed, *k, [&](auto& counts, const auto& ck) -> Result<void> {
+        typename std::decay_t<decltype(counts)>::mapped_type n{};
+        if (auto r = read_counts(n, v, path); !r) return r;
+        counts[ck] = n;
+        return {};
+      });
+    }
   }
   return {};
 }
@@ -429,7 +574,8 @@ Result<State> state_from_json(const object& doc) {
   const Reader r(doc);
   auto format = r.integer("format", 0, INT64_MAX);
   if (!format) return fail(std::move(format.error()));
-  if (*format != kStateFormat) {
+  // Format 2 is this one before sealing: the same records, none sealed yet.
+  if (*format != kStateFormat && *format != 2) {
     return fail(Error::invalid("format", "format",
                                "state format " + std::to_string(*format) + " is not " +
                                    std::to_string(kStateFormat) + ": rebuild from the topics"));

@@ -13,8 +13,9 @@
 
 namespace tongban::portal {
 
-// Version of the layout below; a reader refuses another (rule `format`): rebuild instead.
-inline constexpr std::int64_t kStateFormat = 2;
+// Version of the layout below; a reader refuses another (rule `format`): rebuild instead. It
+// reads 2 too: the same records before sealed cases were added.
+inline constexpr std::int64_t kStateFormat = 3;
 
 // The record's JSON; nullopt when the state has no such record.
 std::optional<boost::json::value> record_json(const State& state, const RecordKey& key);
@@ -26,7 +27,7 @@ Result<void> load_record(State& state, const RecordKey& key, const boost::json::
 
 // {"format": 1, "agreement": {<key>: <record>}, "case": {...}, "item": {...},
 //  "implementation": {...}, "call": {...}, "call_seqs": {<chain>: [[first, last], ...]},
-//  "licence": {...}}
+//  "licence": {...}, "sealed_case": {<hash>: {"version", "rated"}}, "sealed_count": {...}}
 boost::json::object to_json(const State& state);
 Result<State> state_from_json(const boost::json::object& doc);
 

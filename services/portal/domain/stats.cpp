@@ -11,9 +11,9 @@ std::optional<double> Share::value() const {
   return static_cast<double>(part) / static_cast<double>(whole);
 }
 
-std::optional<double> Mean::value() const {
+std::optional<double> MeanHours::value() const {
   if (count == 0) return std::nullopt;
-  return sum / static_cast<double>(count);
+  return static_cast<double>(ms) / 3'600'000.0 / static_cast<double>(count);
 }
 
 std::vector<double> average_ranks(std::span<const double> values) {

@@ -1,5 +1,5 @@
-// Small statistics the indicators need: shares with their counts, means, and Spearman's rank
-// correlation (case volume against migrant flow).
+// Small statistics the indicators need: shares with their counts, mean durations, and Spearman's
+// rank correlation (case volume against migrant flow).
 #pragma once
 
 #include <cstdint>
@@ -18,16 +18,18 @@ struct Share {
   friend bool operator==(const Share&, const Share&) = default;
 };
 
-// A mean kept as its sum and count; value() nullopt when count is 0.
-struct Mean {
-  double sum = 0;
+// A mean of durations in hours, kept as whole milliseconds and a count: integer sums give the
+// same mean whatever order they are added in, which the sealed per-day counts rely on (a
+// double sum differs in its last bits). value() is nullopt when count is 0.
+struct MeanHours {
+  std::int64_t ms = 0;
   std::int64_t count = 0;
-  void add(double x) {
-    sum += x;
-    ++count;
+  void add(std::int64_t ms_sum, std::int64_t n = 1) {
+    ms += ms_sum;
+    count += n;
   }
   std::optional<double> value() const;
-  friend bool operator==(const Mean&, const Mean&) = default;
+  friend bool operator==(const MeanHours&, const MeanHours&) = default;
 };
 
 // Ranks 1..n, ties given the average of the ranks they span (so 0, 0, 5 -> 1.5, 1.5, 3).

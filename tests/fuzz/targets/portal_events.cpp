@@ -2,7 +2,8 @@
 // the input is a Kafka message value, decoded as a CloudEvents envelope and folded into the
 // supervision state. Invariants, each a promise of domain/state.hpp or the service:
 // - no crash; a refused event names a field and a rule and leaves the state untouched;
-// - folding the same event again changes nothing (redelivery);
+// - folding the same event again changes nothing (redelivery), finished cases sealed as the
+//   service seals them;
 // - the state survives its storage form, whole and record by record (what the service
 //   writes to Redis and reads back after a restart).
 #include <cstddef>
@@ -17,6 +18,9 @@
 namespace {
 
 namespace portal = tongban::portal;
+
+const tongban::delegation::Calendar kWeekendsOnly;
+const portal::FoldOptions kSealing{&kWeekendsOnly};
 
 void check_storage(const portal::State& state) {
   auto whole = portal::state_from_json(portal::to_json(state));
@@ -43,7 +47,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     if (!e || !e->data.is_object()) continue;  // the consumer dead-letters these itself
     const portal::Event ev{e->id, e->type, e->time, e->data.get_object()};
     const auto before = state;
-    auto applied = portal::apply(state, ev);
+    auto applied = portal::apply(state, ev, kSealing);
     if (!applied) {
       if (applied.error().field.empty() || applied.error().rule.empty()) std::abort();
       if (!(state == before)) std::abort();
@@ -52,7 +56,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     if (!applied->changed && !(state == before)) std::abort();
     changed = changed || applied->changed;
     const auto after = state;
-    auto again = portal::apply(state, ev);
+    auto again = portal::apply(state, ev, kSealing);
     if (!again || again->changed || !(state == after)) std::abort();
   }
   if (changed) check_storage(state);

@@ -8,6 +8,7 @@
 #include <functional>
 #include <map>
 #include <random>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -148,10 +149,26 @@ std::vector<Event> scenario() {
 // c5 is yellow at the receiving place by now (20 of its 24 working hours used), c7 red.
 const Clock::time_point kNow = at("2026-03-20T20:00:00+08:00");
 
-State fold_all(const std::vector<Event>& events) {
-  auto s = fold(State{}, events);
+State fold_all(const std::vector<Event>& events, const FoldOptions& options = {}) {
+  auto s = fold(State{}, events, options);
   EXPECT_TRUE(s.has_value()) << (s ? "" : s.error().field + ": " + s.error().message);
   return s ? *s : State{};
+}
+
+const FoldOptions kSealing{&cn2026()};
+
+// The indicators of every window at instants before, during and after the scenario.
+std::string indicators_text(const State& s) {
+  std::string out;
+  for (const auto* now :
+       {"2026-01-01T00:00:00+08:00", "2026-03-03T12:00:00+08:00", "2026-03-12T23:59:59+08:00",
+        "2026-03-13T00:00:00+08:00", "2026-03-20T20:00:00+08:00", "2026-04-15T12:00:00+08:00"}) {
+    for (auto w : all_windows()) {
+      out += boost::json::serialize(to_json(compute(s, w, at(now), cities::directory(), cn2026())));
+      out += "\n";
+    }
+  }
+  return out;
 }
 
 // The state's JSON and the indicators of every window, as one text to compare.
@@ -196,6 +213,159 @@ TEST(Fold, every_delivery_order_and_duplication_gives_the_same_numbers) {
     std::shuffle(doubled.begin(), doubled.end(), rng);
     EXPECT_EQ(fingerprint(fold_all(doubled)), baseline) << "doubled and shuffled, seed " << seed;
   }
+}
+
+// Sealing: the same orders and duplications, each folded with finished cases sealed. The
+// state is the same whatever the order (a case seals once it is whole, into the same counts),
+// and its indicators are those of the fold that keeps every case.
+TEST(Fold, sealing_gives_the_same_numbers_in_every_delivery_order) {
+  const auto events = scenario();
+  const auto whole = indicators_text(fold_all(events));
+  const auto baseline = fingerprint(fold_all(events, kSealing));
+  EXPECT_EQ(indicators_text(fold_all(events, kSealing)), whole);
+
+  auto reversed = events;
+  std::reverse(reversed.begin(), reversed.end());
+  EXPECT_EQ(fingerprint(fold_all(reversed, kSealing)), baseline) << "reversed";
+
+  auto replayed = events;
+  append(replayed, events);
+  EXPECT_EQ(fingerprint(fold_all(replayed, kSealing)), baseline) << "the whole log again";
+  for (unsigned seed : {1u, 2u, 3u, 7u, 42u, 1234u, 99991u}) {
+    auto doubled = replayed;
+    std::mt19937 rng(seed);
+    std::shuffle(doubled.begin(), doubled.end(), rng);
+    const auto s = fold_all(doubled, kSealing);
+    EXPECT_EQ(fingerprint(s), baseline) << "doubled and shuffled, seed " << seed;
+    EXPECT_EQ(indicators_text(s), whole) << "doubled and shuffled, seed " << seed;
+  }
+}
+
+TEST(Fold, a_finished_case_leaves_the_case_map_for_counts_and_a_mark) {
+  const auto s = fold_all(scenario(), kSealing);
+  // c1 and c6 completed, c2 rejected, c3 denied, c4 withdrawn; c5 and c7 are open.
+  EXPECT_EQ(s.cases.size(), 2u);
+  EXPECT_TRUE(s.cases.contains("c5"));
+  EXPECT_TRUE(s.cases.contains("c7"));
+  EXPECT_EQ(s.sealed_cases.size(), 5u);
+  const auto& c1 = s.sealed_cases.at(case_hash("c1"));
+  EXPECT_EQ(c1.version, 11);
+  EXPECT_TRUE(c1.rated);
+  EXPECT_FALSE(s.sealed_cases.at(case_hash("c2")).rated);
+  // c1 and c5 were submitted on other days; c1 went Nanjing -> Hangzhou.
+  std::int64_t submitted = 0;
+  for (const auto& [k, n] : s.sealed.submitted) submitted += n.cases;
+  EXPECT_EQ(submitted, 5);
+  EXPECT_EQ(s.sealed.ratings.size(), 2u);
+  EXPECT_EQ(s.sealed.refusals.size(), 2u);
+  EXPECT_EQ(s.sealed.completions.size(), 2u);
+}
+
+TEST(Fold, sealing_writes_the_counts_and_the_mark_and_deletes_the_case_record) {
+  const auto events = CaseScript("w1", kNanjing, kHangzhou, "PS-0001")
+                          .submit("2026-03-02T09:00:00+08:00")
+                          .step("WITHDRAWN", "withdraw", "2026-03-02T10:00:00+08:00")
+                          .events();
+  State s;
+  auto first = apply(s, events[0], kSealing);
+  ASSERT_TRUE(first.has_value());
+  EXPECT_EQ(first->touched, (std::vector<RecordKey>{{RecordKind::case_record, "w1"}}));
+  auto last = apply(s, events[1], kSealing);
+  ASSERT_TRUE(last.has_value());
+  ASSERT_TRUE(last->changed);
+  const std::set<RecordKey> touched(last->touched.begin(), last->touched.end());
+  EXPECT_TRUE(touched.contains({RecordKind::case_record, "w1"}));
+  EXPECT_TRUE(touched.contains({RecordKind::sealed_case, to_hex(case_hash("w1"))}));
+  const SubmittedKey k{local_day(at("2026-03-02T09:00:00+08:00")),
+                       kNanjing,
+                       kHangzhou,
+                       "PS-0001",
+                       delegation::CaseState::withdrawn,
+                       (1u << static_cast<int>(delegation::CaseState::submitted)) |
+                           (1u << static_cast<int>(delegation::CaseState::withdrawn))};
+  EXPECT_TRUE(touched.contains({RecordKind::sealed_count, sealed_count_text(k)}));
+  EXPECT_EQ(s.sealed.submitted.at(k).cases, 1);
+  // The case record is gone: the service writes it as a deletion.
+  EXPECT_FALSE(record_json(s, {RecordKind::case_record, "w1"}).has_value());
+  EXPECT_TRUE(s.cases.empty());
+}
+
+TEST(Fold, an_event_of_a_sealed_case_delivered_again_changes_nothing) {
+  const auto events =
+      CaseScript("c1", kNanjing, kHangzhou, "PS-0001")
+          .submit("2026-03-02T09:00:00+08:00")
+          .step("RECEIVED", "receive", "2026-03-02T10:00:00+08:00", kNanjing)
+          .step("FORWARDED", "forward", "2026-03-02T15:00:00+08:00", kNanjing)
+          .step("REJECTED", "reject", "2026-03-03T10:00:00+08:00", kHangzhou, "", "材料不全")
+          .events();
+  State s = fold_all(events, kSealing);
+  ASSERT_TRUE(s.cases.empty());
+  const State sealed = s;
+  for (const auto& e : events) {
+    auto again = apply(s, e, kSealing);
+    ASSERT_TRUE(again.has_value());
+    EXPECT_FALSE(again->changed) << e.id;
+    EXPECT_TRUE(again->touched.empty()) << e.id;
+  }
+  EXPECT_EQ(s, sealed);
+  // Without the mark, the SUBMITTED event would open the case again and count it twice.
+  EXPECT_EQ(compute(s, Window::all, kNow, cities::directory(), cn2026()).funnel.submitted, 1);
+}
+
+TEST(Fold, a_rating_after_the_case_was_sealed_is_counted_once) {
+  auto script = CaseScript("r1", kNanjing, kHangzhou, "PS-0001");
+  script.submit("2026-03-02T09:00:00+08:00")
+      .step("COMPLETED", "complete", "2026-03-03T09:00:00+08:00");
+  const auto before_rating = script.events();
+  const auto events = script.rate("poor", "too_slow", "2026-03-04T09:00:00+08:00").events();
+  State s = fold_all(before_rating, kSealing);
+  ASSERT_TRUE(s.cases.empty());
+  EXPECT_FALSE(s.sealed_cases.at(case_hash("r1")).rated);
+
+  auto rated = apply(s, events.back(), kSealing);
+  ASSERT_TRUE(rated.has_value());
+  EXPECT_TRUE(rated->changed);
+  EXPECT_EQ(s.sealed_cases.at(case_hash("r1")), (SealMark{3, true}));
+  auto again = apply(s, events.back(), kSealing);
+  ASSERT_TRUE(again.has_value());
+  EXPECT_FALSE(again->changed);
+
+  const auto sat =
+      compute(s, Window::all, kNow, cities::directory(), cn2026()).capability.satisfaction;
+  EXPECT_EQ(sat.poor, 1);
+  EXPECT_EQ(sat.poor_reasons.at("too_slow"), 1);
+  EXPECT_EQ(indicators_text(s), indicators_text(fold_all(events)));
+}
+
+TEST(Fold, a_finished_case_with_a_version_missing_stays_open_until_it_arrives) {
+  const auto events = CaseScript("g1", kNanjing, kHangzhou, "PS-0001")
+                          .submit("2026-03-02T09:00:00+08:00")
+                          .step("RECEIVED", "receive", "2026-03-02T10:00:00+08:00", kNanjing)
+                          .step("WITHDRAWN", "withdraw", "2026-03-02T11:00:00+08:00")
+                          .events();
+  State s;
+  ASSERT_TRUE(apply(s, events[0], kSealing).has_value());
+  ASSERT_TRUE(apply(s, events[2], kSealing).has_value());
+  EXPECT_TRUE(s.cases.contains("g1")) << "version 2 is still on its way";
+  EXPECT_FALSE(sealable(s.cases.at("g1")));
+  ASSERT_TRUE(apply(s, events[1], kSealing).has_value());
+  EXPECT_TRUE(s.cases.empty());
+  EXPECT_EQ(s.sealed_cases.at(case_hash("g1")).version, 3);
+}
+
+TEST(Fold, a_state_folded_without_sealing_seals_to_the_same_state) {
+  const auto events = scenario();
+  auto whole = fold_all(events);
+  const auto numbers = indicators_text(whole);
+  const auto touched = seal_finished(whole, cn2026());
+  EXPECT_EQ(whole, fold_all(events, kSealing));
+  EXPECT_EQ(indicators_text(whole), numbers);
+  const std::set<RecordKey> keys(touched.begin(), touched.end());
+  for (const auto* id : {"c1", "c2", "c3", "c4", "c6"}) {
+    EXPECT_TRUE(keys.contains({RecordKind::case_record, id})) << id;
+    EXPECT_TRUE(keys.contains({RecordKind::sealed_case, to_hex(case_hash(id))})) << id;
+  }
+  EXPECT_TRUE(seal_finished(whole, cn2026()).empty()) << "nothing left to seal";
 }
 
 TEST(Fold, the_scenario_folds_what_it_should) {
@@ -428,9 +598,12 @@ TEST(Fold, a_malformed_agreement_or_catalog_or_datahub_event_is_refused) {
   EXPECT_EQ(s, State{});
 }
 
-TEST(Fold, resuming_from_stored_records_gives_the_same_state_as_a_rebuild) {
+class Resume : public testing::TestWithParam<bool> {};
+
+TEST_P(Resume, resuming_from_stored_records_gives_the_same_state_as_a_rebuild) {
+  const auto options = GetParam() ? kSealing : FoldOptions{};
   const auto events = scenario();
-  const auto rebuilt = fold_all(events);
+  const auto rebuilt = fold_all(events, options);
 
   // The live service: folds, writes back the records each event touched, restarts halfway
   // from what it wrote, and goes on (the event in hand when it stopped is delivered again).
@@ -438,10 +611,14 @@ TEST(Fold, resuming_from_stored_records_gives_the_same_state_as_a_rebuild) {
   State live;
   const std::size_t half = events.size() / 2;
   for (std::size_t i = 0; i <= half; ++i) {
-    auto r = apply(live, events[i]);
+    auto r = apply(live, events[i], options);
     ASSERT_TRUE(r.has_value());
     for (const auto& k : r->touched) {
-      store[k] = boost::json::serialize(*record_json(live, k));
+      if (auto doc = record_json(live, k)) {
+        store[k] = boost::json::serialize(*doc);
+      } else {
+        store.erase(k);  // a sealed case's record
+      }
     }
   }
   State restarted;
@@ -450,11 +627,14 @@ TEST(Fold, resuming_from_stored_records_gives_the_same_state_as_a_rebuild) {
   }
   EXPECT_EQ(restarted, live);
   for (std::size_t i = half; i < events.size(); ++i) {
-    ASSERT_TRUE(apply(restarted, events[i]).has_value());
+    ASSERT_TRUE(apply(restarted, events[i], options).has_value());
   }
   EXPECT_EQ(restarted, rebuilt);
   EXPECT_EQ(fingerprint(restarted), fingerprint(rebuilt));
 }
+
+INSTANTIATE_TEST_SUITE_P(Fold, Resume, testing::Values(false, true),
+                         [](const auto& p) { return p.param ? "sealing" : "whole"; });
 
 }  // namespace
 }  // namespace tongban::portal

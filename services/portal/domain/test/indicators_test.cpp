@@ -25,14 +25,33 @@ constexpr const char* kWuxi = "320200";
 constexpr const char* kFuzhou = "350100";
 constexpr const char* kGuangzhou = "440100";
 
-State folded(const std::vector<Event>& events) {
-  auto s = fold(State{}, events);
-  EXPECT_TRUE(s.has_value()) << (s ? "" : s.error().field + ": " + s.error().message);
-  return s ? *s : State{};
+// The events folded twice: every case kept whole, and finished cases sealed into per-day
+// counts (what the service does). Every indicator below is computed from both and must come
+// out the same, so each test here is also a test of sealing.
+struct Folded {
+  State whole;
+  State sealed;
+};
+
+Folded folded(const std::vector<Event>& events) {
+  auto whole = fold(State{}, events);
+  EXPECT_TRUE(whole.has_value()) << (whole ? ""
+                                           : whole.error().field + ": " + whole.error().message);
+  auto sealed = fold(State{}, events, FoldOptions{&cn2026()});
+  EXPECT_TRUE(sealed.has_value());
+  return {whole ? *whole : State{}, sealed ? *sealed : State{}};
 }
 
 Indicators indicators(const State& s, Window w, const std::string& now) {
   return compute(s, w, at(now), cities::directory(), cn2026());
+}
+
+Indicators indicators(const Folded& f, Window w, const std::string& now) {
+  auto whole = indicators(f.whole, w, now);
+  EXPECT_EQ(boost::json::serialize(to_json(indicators(f.sealed, w, now))),
+            boost::json::serialize(to_json(whole)))
+      << "sealed and whole differ in window " << to_string(w) << " at " << now;
+  return whole;
 }
 
 std::vector<Event> signed_agreement(const std::string& id, const std::string& a,
@@ -414,7 +433,7 @@ TEST(Capability, satisfaction_counts_good_and_poor_and_the_poor_reasons) {
   append(
       events,
       CaseScript("r5", kHefei, kNanjing, "PS-0001").submit("2026-03-18T09:00:00+08:00").events());
-  const State s = folded(events);
+  const auto s = folded(events);
   const auto week =
       indicators(s, Window::week, "2026-03-20T12:00:00+08:00").capability.satisfaction;
   EXPECT_EQ(week.good, 1);
@@ -521,7 +540,7 @@ TEST(Capability, data_calls_by_resource_consumer_and_decision) {
       data_called(2, "hukou", kHangzhou, "杭州市公安局", "allowed", "2026-03-19T10:00:00+08:00"),
       data_called(3, "marriage", kHangzhou, "杭州市民政局", "denied", "2026-03-20T09:00:00+08:00"),
       data_called(4, "hukou", kHefei, "合肥市公安局", "allowed", "2026-03-01T09:00:00+08:00")};
-  const State s = folded(events);
+  const auto s = folded(events);
   const auto week = indicators(s, Window::week, "2026-03-20T12:00:00+08:00").capability.calls;
   EXPECT_EQ(week.total.allowed, 2);
   EXPECT_EQ(week.total.denied, 1);

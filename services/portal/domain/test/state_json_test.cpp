@@ -24,8 +24,13 @@ State sample() {
              .submit("2026-03-02T09:00:00+08:00")
              .step("RECEIVED", "receive", "2026-03-02T10:00:00+08:00", "320100", "南京市公安局")
              .step("FORWARDED", "forward", "2026-03-02T11:00:00+08:00", "320100", "南京市公安局")
+             .overdue("accept", "2026-03-03T10:00:00+08:00")
              .step("REJECTED", "reject", "2026-03-03T11:00:00+08:00", "330100", "杭州", "缺件")
              .events());
+  append(events, CaseScript("c3", "320100", "330100", "PS-0001")
+                     .submit("2026-03-04T09:00:00+08:00")
+                     .step("RECEIVED", "receive", "2026-03-04T10:00:00+08:00")
+                     .events());
   append(events, CaseScript("c2", "330100", "320100", "PS-0001")
                      .submit("2026-03-02T09:00:00+08:00")
                      .step("RECEIVED", "receive", "2026-03-02T10:00:00+08:00")
@@ -44,8 +49,11 @@ State sample() {
   events.push_back(
       data_called(1, "hukou", "330100", "d", "denied", "2026-03-02T09:00:00+08:00", "chain-b"));
   events.push_back(licence_issued("l1", "330100", "2026-03-02T13:00:00+08:00", "c2"));
-  auto s = fold(State{}, events);
+  // c1 and c2 are finished and sealed; c3 is open: every kind of record is there.
+  auto s = fold(State{}, events, FoldOptions{&cn2026()});
   EXPECT_TRUE(s.has_value());
+  EXPECT_EQ(s->cases.size(), 1u);
+  EXPECT_EQ(s->sealed_cases.size(), 2u);
   return *s;
 }
 
@@ -77,6 +85,63 @@ TEST(StateJson, another_format_is_refused_so_the_service_rebuilds) {
   auto r = state_from_json(doc);
   ASSERT_FALSE(r.has_value());
   EXPECT_EQ(r.error().rule, "format");
+}
+
+TEST(StateJson, a_state_written_before_sealing_reads_back) {
+  auto doc = to_json(sample());
+  doc.erase("sealed_case");
+  doc.erase("sealed_count");
+  doc["format"] = 2;
+  EXPECT_TRUE(state_from_json(doc).has_value());
+}
+
+TEST(StateJson, a_sealed_count_key_is_unambiguous_text) {
+  const auto day = *parse_day("2026-03-02");
+  const std::vector<SealedCountKey> keys{
+      SubmittedKey{day, "320100", "330100", "PS-|1", delegation::CaseState::completed, 1727},
+      StageRunKey{day, delegation::Stage::decide, "330100"},
+      CompletionKey{day, "330100"},
+      RefusalKey{day, true, " 缺件\"|", "330100"},
+      RatingKey{day, "poor", "too_slow", "320100", "330100"},
+      OverdueKey{day, "320100"}};
+  for (const auto& k : keys) {
+    const auto text = sealed_count_text(k);
+    auto back = parse_sealed_count_key(text);
+    ASSERT_TRUE(back.has_value()) << text;
+    EXPECT_EQ(*back, k) << text;
+  }
+  EXPECT_EQ(sealed_count_text(keys[1]), R"(["stage_run","2026-03-02","decide","330100"])");
+  for (const auto* bad :
+       {R"(["submitted","2026-03-02","320100","330100","PS-0001","DONE",1])",
+        R"(["submitted","2026-03-02","320100","330100","PS-0001","COMPLETED",99999])",
+        R"(["stage_run","2026-03-02","lunch","330100"])", R"(["refusal","2026-03-02","x","r","c"])",
+        R"(["overdue","2026-02-30","320100"])", R"(["overdue","2026-03-02"])",
+        R"(["later","2026-03-02","320100"])", R"({"overdue":1})", "not json"}) {
+    auto r = parse_sealed_count_key(bad);
+    ASSERT_FALSE(r.has_value()) << bad;
+    EXPECT_EQ(r.error().rule, "sealed_count_key") << bad;
+  }
+}
+
+TEST(StateJson, a_damaged_sealed_record_names_its_rule) {
+  State s;
+  auto r = load_record(s, {RecordKind::sealed_case, "xyz"}, boost::json::parse(R"({"version":1})"));
+  ASSERT_FALSE(r.has_value());
+  EXPECT_EQ(r.error().rule, "case_hash");
+  const auto mark = to_hex(case_hash("c1"));
+  r = load_record(s, {RecordKind::sealed_case, mark}, boost::json::parse(R"({"version":"1"})"));
+  ASSERT_FALSE(r.has_value());
+  EXPECT_EQ(r.error().field, "sealed_case:" + mark + ".version");
+  const auto key = sealed_count_text(CompletionKey{*parse_day("2026-03-02"), "330100"});
+  r = load_record(s, {RecordKind::sealed_count, key}, boost::json::parse("[1]"));
+  ASSERT_FALSE(r.has_value()) << "a completion is two counts";
+  EXPECT_EQ(r.error().rule, "type");
+  r = load_record(s, {RecordKind::sealed_count, key}, boost::json::parse("[1,-5]"));
+  ASSERT_FALSE(r.has_value());
+  r = load_record(s, {RecordKind::sealed_count, "[]"}, boost::json::parse("[1]"));
+  ASSERT_FALSE(r.has_value());
+  EXPECT_EQ(r.error().rule, "sealed_count_key");
+  EXPECT_EQ(s, State{});
 }
 
 TEST(StateJson, a_damaged_record_names_its_kind_and_key) {

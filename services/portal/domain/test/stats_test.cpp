@@ -38,10 +38,12 @@ TEST(Stats, spearman_is_undefined_without_variation_or_data) {
 TEST(Stats, no_data_is_no_share_rather_than_zero) {
   EXPECT_FALSE(Share{}.value().has_value());
   EXPECT_DOUBLE_EQ(*(Share{1, 4}.value()), 0.25);
-  Mean m;
+  MeanHours m;
   EXPECT_FALSE(m.value().has_value());
-  m.add(2);
-  m.add(4);
+  m.add(2 * 3'600'000);
+  m.add(4 * 3'600'000);
+  EXPECT_DOUBLE_EQ(*m.value(), 3);
+  m.add(9 * 3'600'000, 3);  // three durations adding up to nine hours
   EXPECT_DOUBLE_EQ(*m.value(), 3);
 }
 
