@@ -659,6 +659,20 @@ TEST_F(LoadFaults, nothing_acknowledged_is_lost_or_doubled_when_services_kafka_a
       },
       180s);
 
+  // ---- the portal sealed the finished cases, through its restarts ----
+  // The funnel above already counts sealed cases: this shows they were sealed, not kept whole.
+  std::int64_t finished = 0;
+  for (const auto* s : {"REJECTED", "DENIED", "COMPLETED", "WITHDRAWN"}) {
+    if (current.contains(s)) finished += current.at(s);
+  }
+  auto portal_gauge = [&](const std::string& name) -> std::int64_t {
+    const auto body = get(url(portal_) + "/metrics", "").body;
+    const auto at = body.find("\n" + name + " ");
+    return at == std::string::npos ? -1 : std::stoll(body.substr(at + name.size() + 2));
+  };
+  const auto sealed = portal_gauge("tongban_portal_sealed_cases");
+  const auto open = portal_gauge("tongban_portal_open_cases");
+
   // ---- the figures ----
   json::object figures{{"rate", env_int("TONGBAN_FAULT_RATE", 4)},
                        {"hold_s", hold},
@@ -680,7 +694,9 @@ TEST_F(LoadFaults, nothing_acknowledged_is_lost_or_doubled_when_services_kafka_a
                        {"copies_behind", mirrors_behind},
                        {"handoffs_settled", quiet},
                        {"portal_funnel", funnel},
-                       {"portal_agrees", portal_agrees}};
+                       {"portal_agrees", portal_agrees},
+                       {"portal_sealed", sealed},
+                       {"portal_open", open}};
   log_line("sent " + std::to_string(sent) + ", acknowledged " +
            std::to_string(acknowledged.size()) + ", found " + std::to_string(found) +
            ", duplicates " + std::to_string(duplicates) + ", lost " + std::to_string(lost) +
@@ -694,6 +710,8 @@ TEST_F(LoadFaults, nothing_acknowledged_is_lost_or_doubled_when_services_kafka_a
   log_line("portal funnel " + json::serialize(funnel) + (portal_agrees ? " = " : " != ") +
            "the nodes' cases (" + std::to_string(cases_total) + ")" +
            (portal_diff.empty() ? "" : ": " + portal_diff));
+  log_line("portal: " + std::to_string(sealed) + " cases sealed, " + std::to_string(open) +
+           " held whole; the nodes hold " + std::to_string(finished) + " finished");
   for (std::size_t i = 0; i < findings.size() && i < 40; ++i) log_line("finding: " + findings[i]);
   {
     std::ofstream out(std::string(TONGBAN_ARTEFACTS) + "/load-faults.json");
@@ -709,6 +727,11 @@ TEST_F(LoadFaults, nothing_acknowledged_is_lost_or_doubled_when_services_kafka_a
   EXPECT_EQ(timeline_faults, 0);
   EXPECT_EQ(mirrors_behind, 0);
   EXPECT_TRUE(portal_agrees) << portal_diff;
+  // Every finished case is sealed once its events are all folded, which the funnel's
+  // agreement above shows they are.
+  EXPECT_GT(finished, 0) << "the scenario finished no case: sealing untested";
+  EXPECT_EQ(sealed, finished);
+  EXPECT_EQ(open, cases_total - finished);
 }
 
 }  // namespace

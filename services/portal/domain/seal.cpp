@@ -177,7 +177,8 @@ void seal_case(State& state, std::map<CaseId, CaseFact>::iterator it,
   if (f.rating) count(sealed.ratings, *f.rating, std::int64_t{1}, touched);
   for (const auto& k : f.overdue) count(sealed.overdue, k, std::int64_t{1}, touched);
   const auto hash = case_hash(it->first);
-  state.sealed_cases[hash] = SealMark{c.version, c.snapshot.rating.has_value()};
+  state.sealed_cases[hash] =
+      SealMark{static_cast<std::int32_t>(c.version), c.snapshot.rating.has_value()};
   touched.push_back({RecordKind::sealed_case, to_hex(hash)});
   touched.push_back({RecordKind::case_record, it->first.str()});  // written as a deletion
   state.cases.erase(it);
@@ -186,7 +187,7 @@ void seal_case(State& state, std::map<CaseId, CaseFact>::iterator it,
 bool fold_sealed_event(State& state, const CaseHash& hash, SealMark& mark, std::int64_t version,
                        const CaseSnapshot& snapshot, std::vector<RecordKey>& touched) {
   if (version <= mark.version) return false;
-  mark.version = version;
+  mark.version = static_cast<std::int32_t>(version);
   touched.push_back({RecordKind::sealed_case, to_hex(hash)});
   if (snapshot.rating && !mark.rated) {
     mark.rated = true;

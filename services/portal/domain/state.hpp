@@ -273,7 +273,7 @@ struct CaseHashHasher {
   std::size_t operator()(const CaseHash& h) const noexcept;
 };
 struct SealMark {
-  std::int64_t version = 0;  // the highest version folded
+  std::int32_t version = 0;  // the highest version folded (at most 1e9, as the fold allows)
   bool rated = false;        // its rating is counted
   friend bool operator==(const SealMark&, const SealMark&) = default;
 };

@@ -296,10 +296,10 @@ value mark_json(const SealMark& m) { return object{{"version", m.version}, {"rat
 
 Result<SealMark> read_mark(const object& o, const std::string& path) {
   const Reader r(o, path);
-  Result<void> st;
   SealMark m;
-  m.version = integer(r, "version", st);
-  if (!st) return fail(std::move(st.error()));
+  auto version = r.integer("version", 0, 1'000'000'000);
+  if (!version) return fail(std::move(version.error()));
+  m.version = static_cast<std::int32_t>(*version);
   auto rated = r.optional_boolean("rated");
   if (!rated) return fail(std::move(rated.error()));
   m.rated = rated->value_or(false);
@@ -314,15 +314,18 @@ value counts_json(const SubmittedCounts& n) {
 value counts_json(const StageRunCounts& n) { return array{n.ended, n.on_time, n.late, n.ms}; }
 value counts_json(const DurationCounts& n) { return array{n.count, n.ms}; }
 
+// Counts are never negative; a duration (from `signed_from` on) is when the clocks of the two
+// events it spans disagree.
 template <std::size_t N>
-Result<std::array<std::int64_t, N>> read_numbers(const value& v, const std::string& path) {
+Result<std::array<std::int64_t, N>> read_numbers(const value& v, const std::string& path,
+                                                 std::size_t signed_from = N) {
   std::array<std::int64_t, N> out{};
   if (!v.is_array() || v.get_array().size() != N) {
     return fail(Error::invalid(path, "type", path + " must be " + std::to_string(N) + " counts"));
   }
   for (std::size_t i = 0; i < N; ++i) {
     const auto& x = v.get_array()[i];
-    if (!x.is_int64() || x.get_int64() < 0) {
+    if (!x.is_int64() || (i < signed_from && x.get_int64() < 0)) {
       return fail(Error::invalid(path, "type", path + " must be " + std::to_string(N) + " counts"));
     }
     out[i] = x.get_int64();
@@ -343,13 +346,13 @@ Result<void> read_counts(SubmittedCounts& n, const value& v, const std::string& 
   return {};
 }
 Result<void> read_counts(StageRunCounts& n, const value& v, const std::string& path) {
-  auto a = read_numbers<4>(v, path);
+  auto a = read_numbers<4>(v, path, 3);
   if (!a) return fail(std::move(a.error()));
   n = StageRunCounts{(*a)[0], (*a)[1], (*a)[2], (*a)[3]};
   return {};
 }
 Result<void> read_counts(DurationCounts& n, const value& v, const std::string& path) {
-  auto a = read_numbers<2>(v, path);
+  auto a = read_numbers<2>(v, path, 1);
   if (!a) return fail(std::move(a.error()));
   n = DurationCounts{(*a)[0], (*a)[1]};
   return {};

@@ -136,12 +136,14 @@ TEST(StateJson, a_damaged_sealed_record_names_its_rule) {
   r = load_record(s, {RecordKind::sealed_count, key}, boost::json::parse("[1]"));
   ASSERT_FALSE(r.has_value()) << "a completion is two counts";
   EXPECT_EQ(r.error().rule, "type");
-  r = load_record(s, {RecordKind::sealed_count, key}, boost::json::parse("[1,-5]"));
-  ASSERT_FALSE(r.has_value());
+  r = load_record(s, {RecordKind::sealed_count, key}, boost::json::parse("[-1,5]"));
+  ASSERT_FALSE(r.has_value()) << "a count is never negative";
   r = load_record(s, {RecordKind::sealed_count, "[]"}, boost::json::parse("[1]"));
   ASSERT_FALSE(r.has_value());
   EXPECT_EQ(r.error().rule, "sealed_count_key");
   EXPECT_EQ(s, State{});
+  // A duration is, when the clocks of its two events disagree.
+  EXPECT_TRUE(load_record(s, {RecordKind::sealed_count, key}, boost::json::parse("[1,-5]")));
 }
 
 TEST(StateJson, a_damaged_record_names_its_kind_and_key) {
