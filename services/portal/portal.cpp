@@ -11,6 +11,7 @@
 #include "tongban/cities/cities.hpp"
 #include "tongban/core/log.hpp"
 #include "tongban/http/problem.hpp"
+#include "tongban/store/transaction.hpp"
 
 namespace tongban::portal {
 
@@ -134,15 +135,23 @@ Result<std::size_t> Portal::load() {
       }
     } while (cursor != "0");
   }
-  // Finished cases a portal from before sealing stored whole are sealed now and written, as a
-  // flush writes a batch.
-  const auto sealed = seal_finished(state_, options_.calendar);
+  // Finished cases a portal from before sealing stored whole are sealed now and written, a
+  // thousand at a time: each part one transaction, small enough not to hold Redis up.
   lock.unlock();
-  if (!sealed.empty()) {
-    touched_.insert(sealed.begin(), sealed.end());
+  std::size_t sealed = 0;
+  for (;;) {
+    {
+      std::unique_lock again(mu_);
+      const auto part = seal_finished(state_, options_.calendar, 1000);
+      if (part.empty()) break;
+      touched_.insert(part.begin(), part.end());
+      sealed += static_cast<std::size_t>(std::count_if(part.begin(), part.end(), [](const auto& k) {
+        return k.kind == RecordKind::case_record;
+      }));
+    }
     if (auto ok = flush(); !ok) return fail(std::move(ok.error()));
-    log::info("finished cases sealed", {{"records", sealed.size()}});
   }
+  if (sealed > 0) log::info("finished cases sealed", {{"cases", sealed}});
   return n;
 }
 
@@ -190,18 +199,18 @@ Result<void> Portal::on_event(const bus::Envelope& e) {
 // them on every event meant that under load every scrape computed afresh.
 Result<void> Portal::flush() {
   if (touched_.empty()) return {};
-  std::vector<store::Command> writes;  // HSET/HDEL of each touched record
-  writes.reserve(touched_.size());
+  // One transaction: sealing a case deletes its record and adds it to counts, and a part of
+  // that written alone would lose it or count it twice.
+  store::Transaction writes;  // HSET/HDEL of each touched record
   {
     std::shared_lock lock(mu_);
     for (const auto& k : touched_) {
       auto doc = record_json(state_, k);
-      writes.push_back(
-          doc ? store::Command{"HSET", key(k.kind), k.key, boost::json::serialize(*doc)}
-              : store::Command{"HDEL", key(k.kind), k.key});
+      writes.add(doc ? store::Command{"HSET", key(k.kind), k.key, boost::json::serialize(*doc)}
+                     : store::Command{"HDEL", key(k.kind), k.key});
     }
   }
-  auto r = svc_.redis().pipeline(writes);
+  auto r = writes.exec(svc_.redis());
   if (!r) {
     // Memory is ahead of Redis: a retry of this flush writes the records; if the consumer
     // gives the batch up instead, the next event reads Redis back first.

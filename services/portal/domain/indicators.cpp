@@ -361,6 +361,13 @@ class FactAdder {
   void operator()(const OverdueKey& k, std::int64_t n) {
     if (in(k.day)) out_.supervision.overdue_recorded[k.city] += n;
   }
+  void operator()(const LicenceKey& k, std::int64_t n) {
+    if (!in(k.day)) return;
+    for (auto* c : {&out_.capability.licences, &out_.capability.licences_by_city[k.issuer_city]}) {
+      c->issued += n;
+      if (k.from_case) c->from_cases += n;
+    }
+  }
 
   void add(const CaseFacts& f) {
     if (f.submitted) (*this)(f.submitted->first, f.submitted->second);
@@ -378,6 +385,7 @@ class FactAdder {
     for (const auto& [k, n] : sealed.refusals) (*this)(k, n);
     for (const auto& [k, n] : sealed.ratings) (*this)(k, n);
     for (const auto& [k, n] : sealed.overdue) (*this)(k, n);
+    for (const auto& [k, n] : sealed.licences) (*this)(k, n);
   }
 
  private:
@@ -400,21 +408,12 @@ void add_open_overdue(Capability& out, const CaseFact& c, Window window, Clock::
   }
 }
 
-// What needs every case first (levels, shares, the order of reasons), and what does not come
-// from cases (licences, data calls).
+// What needs every case first (levels, shares, the order of reasons), and the data calls.
 void finish_capability(Capability& out, const CaseTally& tally, const State& state, Window window,
                        Clock::time_point now) {
   finish_levels(out.levels, tally.cases_by_item, state);
   for (const auto& [city, items] : tally.cases_by_city_item) {
     finish_levels(out.levels_by_city[city], items, state);
-  }
-
-  for (const auto& [_, l] : state.licences) {
-    if (!in_window(l.issued_at, window, now)) continue;
-    for (auto* c : {&out.licences, &out.licences_by_city[l.issuer_city]}) {
-      ++c->issued;
-      if (l.from_case) ++c->from_cases;
-    }
   }
 
   for (const auto& [k, n] : state.calls) {

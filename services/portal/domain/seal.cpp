@@ -47,16 +47,16 @@ Result<SealedCountKey> bad_key() {
 
 }  // namespace
 
-CaseHash case_hash(std::string_view case_id) {
+IdHash id_hash(std::string_view case_id) {
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned int len = 0;
   EVP_Digest(case_id.data(), case_id.size(), digest, &len, EVP_sha256(), nullptr);
-  CaseHash h{};
+  IdHash h{};
   std::memcpy(h.data(), digest, h.size());  // the first 128 bits
   return h;
 }
 
-std::string to_hex(const CaseHash& h) {
+std::string to_hex(const IdHash& h) {
   static constexpr char kDigits[] = "0123456789abcdef";
   std::string out;
   out.reserve(h.size() * 2);
@@ -67,8 +67,8 @@ std::string to_hex(const CaseHash& h) {
   return out;
 }
 
-std::optional<CaseHash> parse_case_hash(std::string_view hex) {
-  CaseHash h{};
+std::optional<IdHash> parse_id_hash(std::string_view hex) {
+  IdHash h{};
   if (hex.size() != h.size() * 2) return std::nullopt;
   auto digit = [](char c) -> int {
     if (c >= '0' && c <= '9') return c - '0';
@@ -84,7 +84,7 @@ std::optional<CaseHash> parse_case_hash(std::string_view hex) {
   return h;
 }
 
-std::size_t CaseHashHasher::operator()(const CaseHash& h) const noexcept {
+std::size_t IdHashHasher::operator()(const IdHash& h) const noexcept {
   std::size_t x = 0;  // already uniformly distributed: any eight bytes will do
   std::memcpy(&x, h.data(), sizeof x);
   return x;
@@ -117,6 +117,9 @@ std::string sealed_count_text(const SealedCountKey& key) {
     }
     array operator()(const OverdueKey& k) const {
       return {"overdue", to_string(k.day), k.city.view()};
+    }
+    array operator()(const LicenceKey& k) const {
+      return {"licence", to_string(k.day), k.issuer_city.view(), k.from_case ? "case" : "direct"};
     }
   };
   return boost::json::serialize(std::visit(Text{}, key));
@@ -155,6 +158,9 @@ Result<SealedCountKey> parse_sealed_count_key(std::string_view text) {
     return SealedCountKey{RatingKey{*day, str(2), str(3), str(4), str(5)}};
   }
   if (kind == "overdue" && a.size() == 3) return SealedCountKey{OverdueKey{*day, str(2)}};
+  if (kind == "licence" && a.size() == 4 && (str(3) == "case" || str(3) == "direct")) {
+    return SealedCountKey{LicenceKey{*day, str(2), str(3) == "case"}};
+  }
   return bad_key();
 }
 
@@ -176,7 +182,7 @@ void seal_case(State& state, std::map<CaseId, CaseFact>::iterator it,
   for (const auto& k : f.refusals) count(sealed.refusals, k, std::int64_t{1}, touched);
   if (f.rating) count(sealed.ratings, *f.rating, std::int64_t{1}, touched);
   for (const auto& k : f.overdue) count(sealed.overdue, k, std::int64_t{1}, touched);
-  const auto hash = case_hash(it->first);
+  const auto hash = id_hash(it->first);
   state.sealed_cases[hash] =
       SealMark{static_cast<std::int32_t>(c.version), c.snapshot.rating.has_value()};
   touched.push_back({RecordKind::sealed_case, to_hex(hash)});
@@ -184,7 +190,7 @@ void seal_case(State& state, std::map<CaseId, CaseFact>::iterator it,
   state.cases.erase(it);
 }
 
-bool fold_sealed_event(State& state, const CaseHash& hash, SealMark& mark, std::int64_t version,
+bool fold_sealed_event(State& state, const IdHash& hash, SealMark& mark, std::int64_t version,
                        const CaseSnapshot& snapshot, std::vector<RecordKey>& touched) {
   if (version <= mark.version) return false;
   mark.version = static_cast<std::int32_t>(version);
@@ -196,11 +202,25 @@ bool fold_sealed_event(State& state, const CaseHash& hash, SealMark& mark, std::
   return true;
 }
 
-std::vector<RecordKey> seal_finished(State& state, const delegation::Calendar& calendar) {
+bool count_licence(State& state, std::string_view id, const LicenceKey& key,
+                   std::vector<RecordKey>& touched) {
+  const auto hash = id_hash(id);
+  if (!state.licences.insert(hash).second) return false;
+  count(state.sealed.licences, key, std::int64_t{1}, touched);
+  touched.push_back({RecordKind::licence, to_hex(hash)});
+  return true;
+}
+
+std::vector<RecordKey> seal_finished(State& state, const delegation::Calendar& calendar,
+                                     std::size_t max_cases) {
   std::vector<RecordKey> touched;
-  for (auto it = state.cases.begin(); it != state.cases.end();) {
+  std::size_t sealed = 0;
+  for (auto it = state.cases.begin(); it != state.cases.end() && sealed < max_cases;) {
     const auto next = std::next(it);
-    if (sealable(it->second)) seal_case(state, it, calendar, touched);
+    if (sealable(it->second)) {
+      seal_case(state, it, calendar, touched);
+      ++sealed;
+    }
     it = next;
   }
   return touched;

@@ -16,7 +16,11 @@ void seal_case(State& state, std::map<CaseId, CaseFact>::iterator it,
 
 // An event of a sealed case, already read: one at or below the mark's version was folded
 // before (false: nothing changed); a later one can only be the case's rating, counted once.
-bool fold_sealed_event(State& state, const CaseHash& hash, SealMark& mark, std::int64_t version,
+bool fold_sealed_event(State& state, const IdHash& hash, SealMark& mark, std::int64_t version,
                        const CaseSnapshot& snapshot, std::vector<RecordKey>& touched);
+
+// Counts the licence `id` under `key` unless it was counted before (false: nothing changed).
+bool count_licence(State& state, std::string_view id, const LicenceKey& key,
+                   std::vector<RecordKey>& touched);
 
 }  // namespace tongban::portal

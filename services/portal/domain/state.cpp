@@ -297,7 +297,7 @@ Result<Applied> apply_case(State& s, const EventRef& e, const FoldOptions& optio
   Applied out;
   auto it = s.cases.find(*id);
   if (it == s.cases.end() && !s.sealed_cases.empty()) {
-    const auto hash = case_hash(*id);
+    const auto hash = id_hash(*id);
     if (auto m = s.sealed_cases.find(hash); m != s.sealed_cases.end()) {
       out.changed = fold_sealed_event(s, hash, m->second, *version, snap, out.touched);
       return out;
@@ -433,6 +433,9 @@ Result<Applied> apply_data_called(State& s, const EventRef& e) {
   return out;
 }
 
+// A licence is counted once, on its issue day, and remembered by its id's hash: it never
+// changes, so nothing else of it is kept. (Two events of one id with different content, which
+// the producer never sends, count as the first that came.)
 Result<Applied> apply_licence_issued(State& s, const EventRef& e) {
   const Reader r(e.data, "data");
   auto id = r.string("id", 1, 200);
@@ -440,18 +443,16 @@ Result<Applied> apply_licence_issued(State& s, const EventRef& e) {
   auto at = time_or(r, "issued_at", e.time);
   if (!at) return fail(std::move(at.error()));
   Result<void> status;
-  LicenceFact got;
-  got.issued_at = *at;
+  LicenceKey key;
+  key.day = local_day(*at);
   if (const auto* issuer = e.data.if_contains("issuer"); issuer && issuer->is_object()) {
-    got.issuer_city =
+    key.issuer_city =
         optional_text(Reader(issuer->get_object(), "data.issuer"), "city", 16, status);
   }
-  got.from_case = !optional_text(r, "case_id", 200, status).empty();
+  key.from_case = !optional_text(r, "case_id", 200, status).empty();
   if (!status) return fail(std::move(status.error()));
   Applied out;
-  auto [it, inserted] = s.licences.try_emplace(*id);
-  out.changed = inserted ? (it->second = std::move(got), true) : keep_max(it->second, got);
-  if (out.changed) out.touched.push_back({RecordKind::licence, *id});
+  out.changed = count_licence(s, *id, key, out.touched);
   return out;
 }
 

@@ -8,7 +8,9 @@
 #include <boost/container/flat_map.hpp>
 #include <boost/json/object.hpp>
 #include <boost/unordered/unordered_flat_map.hpp>
+#include <boost/unordered/unordered_flat_set.hpp>
 #include <compare>
+#include <cstddef>
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -168,13 +170,6 @@ class SeqSet {
   std::map<std::int64_t, std::int64_t> ranges_;  // first -> last, disjoint, not adjacent
 };
 
-struct LicenceFact {
-  Clock::time_point issued_at{};
-  std::string issuer_city;
-  bool from_case = false;  // the result of an approved case
-  auto operator<=>(const LicenceFact&) const = default;
-};
-
 // ---- sealed cases (README "Sealed cases") ----
 // A finished case leaves the case map: what it adds to the indicators is added to counters
 // by China-time day, each fact dated as compute() dates it, so a window sums the days it
@@ -245,6 +240,15 @@ struct RatingKey {
   auto operator<=>(const RatingKey&) const = default;
 };
 
+// An e-licence issued, by its day: licences are counted as they arrive (they never change),
+// each remembered only by its id's hash (State::licences).
+struct LicenceKey {
+  Day day{};
+  Symbol issuer_city;
+  bool from_case = false;  // the result of an approved case
+  auto operator<=>(const LicenceKey&) const = default;
+};
+
 // An overdue stage delegation recorded, by its day, at the place whose clock it was.
 struct OverdueKey {
   Day day{};
@@ -259,19 +263,21 @@ struct SealedCounts {
   std::map<RefusalKey, std::int64_t> refusals;
   std::map<RatingKey, std::int64_t> ratings;
   std::map<OverdueKey, std::int64_t> overdue;
+  std::map<LicenceKey, std::int64_t> licences;
   friend bool operator==(const SealedCounts&, const SealedCounts&) = default;
 };
 
-// What is left of a sealed case: enough to know a redelivered event of it (its version or
-// below) and to count a rating given after it was sealed, once.
-// The first 128 bits of the id's SHA-256: two ids of a billion collide with odds below 1e-20.
-using CaseHash = std::array<std::uint8_t, 16>;
-CaseHash case_hash(std::string_view case_id);
-std::string to_hex(const CaseHash& h);
-std::optional<CaseHash> parse_case_hash(std::string_view hex);
-struct CaseHashHasher {
-  std::size_t operator()(const CaseHash& h) const noexcept;
+// What is left of a sealed case or a counted licence: its id's hash, the first 128 bits of the
+// id's SHA-256 (two of a billion ids collide with odds below 1e-20).
+using IdHash = std::array<std::uint8_t, 16>;
+IdHash id_hash(std::string_view id);
+std::string to_hex(const IdHash& h);
+std::optional<IdHash> parse_id_hash(std::string_view hex);
+struct IdHashHasher {
+  std::size_t operator()(const IdHash& h) const noexcept;
 };
+// A sealed case's mark: enough to know a redelivered event of it (its version or below) and
+// to count a rating given after it was sealed, once.
 struct SealMark {
   std::int32_t version = 0;  // the highest version folded (at most 1e9, as the fold allows)
   bool rated = false;        // its rating is counted
@@ -282,14 +288,15 @@ struct State {
   std::map<std::string, AgreementFact> agreements;  // by agreement id
   std::map<CaseId, CaseFact> cases;                 // by case id: the open ones
   SealedCounts sealed;                              // what the sealed ones add
-  boost::unordered_flat_map<CaseHash, SealMark, CaseHashHasher> sealed_cases;
+  boost::unordered_flat_map<IdHash, SealMark, IdHashHasher> sealed_cases;
   std::map<std::string, ItemFact> items;                      // by base item code
   std::map<std::string, ImplementationFact> implementations;  // by implementation_key()
   std::map<CallKey, std::int64_t> calls;
   // By audit chain: every datahub deployment keeps its own chain, numbered from 1, so a call
   // is named by (chain, seq). Events from before chains were named share the chain "".
   std::map<std::string, SeqSet> call_seqs;
-  std::map<std::string, LicenceFact> licences;  // by licence id
+  // The licences counted (in sealed.licences), by their id's hash.
+  boost::unordered_flat_set<IdHash, IdHashHasher> licences;
   friend bool operator==(const State&, const State&) = default;
 };
 
@@ -308,8 +315,8 @@ enum class RecordKind : std::uint8_t {
   implementation,  // key: implementation_key
   call,            // key: call_key_text
   call_seqs,       // key: the audit chain id
-  licence,         // key: licence id
-  sealed_case,     // key: to_hex(case_hash(case id))
+  licence,         // key: to_hex(id_hash(licence id)); a key from before: the licence id
+  sealed_case,     // key: to_hex(id_hash(case id))
   sealed_count,    // key: sealed_count_text
 };
 std::string_view to_string(RecordKind k);  // agreement, case, item, implementation, call, ...
@@ -325,9 +332,10 @@ struct RecordKey {
 // ["submitted","2026-03-02","320100","330100","PS-0001","COMPLETED",1563],
 // ["stage_run","2026-03-03","forward","320100"], ["completion","2026-03-12","330100"],
 // ["refusal","2026-03-17","reject","材料不全","330100"], ["rating","2026-03-12","good","",
-// "320100","330100"], ["overdue","2026-03-05","320100"].
-using SealedCountKey =
-    std::variant<SubmittedKey, StageRunKey, CompletionKey, RefusalKey, RatingKey, OverdueKey>;
+// "320100","330100"], ["overdue","2026-03-05","320100"], ["licence","2026-03-10","330100",
+// "case"] (or "direct": not from a case).
+using SealedCountKey = std::variant<SubmittedKey, StageRunKey, CompletionKey, RefusalKey, RatingKey,
+                                    OverdueKey, LicenceKey>;
 std::string sealed_count_text(const SealedCountKey& k);
 Result<SealedCountKey> parse_sealed_count_key(std::string_view text);
 
@@ -371,8 +379,11 @@ Result<State> fold(State state, std::span<const Event> events, const FoldOptions
 // Whether a case is finished and complete: in a final state with every version from 1 to its
 // own folded, so no event can change what it counts except a rating.
 bool sealable(const CaseFact& c);
-// Seals every sealable case (a state read back from before sealing, or folded without it);
-// the records it changed, to write back.
-std::vector<RecordKey> seal_finished(State& state, const delegation::Calendar& calendar);
+// Seals the sealable cases (of a state read back from before sealing, or folded without it),
+// at most `max_cases` of them; the records it changed, to write back. Several calls of a few
+// each let the writes go in parts that are each whole: every count written includes only
+// cases whose deletion and mark go in the same part or an earlier one.
+std::vector<RecordKey> seal_finished(State& state, const delegation::Calendar& calendar,
+                                     std::size_t max_cases = SIZE_MAX);
 
 }  // namespace tongban::portal

@@ -7,6 +7,7 @@
 #include <utility>
 #include <variant>
 
+#include "domain/seal.hpp"
 #include "tongban/core/json.hpp"
 
 namespace tongban::portal {
@@ -250,25 +251,21 @@ Result<ImplementationFact> read_implementation(const object& o, const std::strin
   return i;
 }
 
-value licence_json(const LicenceFact& l) {
-  return object{{"issued_at", to_rfc3339(l.issued_at)},
-                {"issuer_city", l.issuer_city},
-                {"from_case", l.from_case}};
-}
-
-Result<LicenceFact> read_licence(const object& o, const std::string& path) {
+// A licence record from before licences were counted on arrival: {"issued_at", "issuer_city",
+// "from_case"} under the licence's id.
+Result<LicenceKey> read_licence(const object& o, const std::string& path) {
   const Reader r(o, path);
   Result<void> st;
-  LicenceFact l;
+  LicenceKey k;
   auto at = read_required_time(r, "issued_at");
   if (!at) return fail(std::move(at.error()));
-  l.issued_at = *at;
-  l.issuer_city = text(r, "issuer_city", st);
+  k.day = local_day(*at);
+  k.issuer_city = text(r, "issuer_city", st);
   auto from_case = r.optional_boolean("from_case");
   if (!from_case) return fail(std::move(from_case.error()));
-  l.from_case = from_case->value_or(false);
+  k.from_case = from_case->value_or(false);
   if (!st) return fail(std::move(st.error()));
-  return l;
+  return k;
 }
 
 value seqs_json(const SeqSet& s) {
@@ -374,8 +371,10 @@ decltype(auto) with_counts(Sealed& sealed, const SealedCountKey& key, F&& f) {
           return f(sealed.refusals, k);
         } else if constexpr (std::is_same_v<K, RatingKey>) {
           return f(sealed.ratings, k);
-        } else {
+        } else if constexpr (std::is_same_v<K, OverdueKey>) {
           return f(sealed.overdue, k);
+        } else {
+          return f(sealed.licences, k);
         }
       },
       key);
@@ -422,13 +421,13 @@ std::optional<value> record_json(const State& state, const RecordKey& key) {
         return seqs_json(it->second);
       }
       break;
-    case RecordKind::licence:
-      if (auto it = state.licences.find(key.key); it != state.licences.end()) {
-        return licence_json(it->second);
-      }
+    case RecordKind::licence: {
+      const auto hash = parse_id_hash(key.key);
+      if (hash && state.licences.contains(*hash)) return value(true);
       break;
+    }
     case RecordKind::sealed_case: {
-      const auto hash = parse_case_hash(key.key);
+      const auto hash = parse_id_hash(key.key);
       if (!hash) break;
       if (auto it = state.sealed_cases.find(*hash); it != state.sealed_cases.end()) {
         return mark_json(it->second);
@@ -459,13 +458,16 @@ std::vector<RecordKey> record_keys(const State& state) {
   }
   for (const auto& [k, _] : state.calls) keys.push_back({RecordKind::call, call_key_text(k)});
   for (const auto& [chain, _] : state.call_seqs) keys.push_back({RecordKind::call_seqs, chain});
-  for (const auto& [k, _] : state.licences) keys.push_back({RecordKind::licence, k});
-  // In order, as the other kinds: the marks' table has none of its own.
-  std::vector<std::string> marks;
-  marks.reserve(state.sealed_cases.size());
-  for (const auto& [h, _] : state.sealed_cases) marks.push_back(to_hex(h));
-  std::sort(marks.begin(), marks.end());
-  for (auto& m : marks) keys.push_back({RecordKind::sealed_case, std::move(m)});
+  // In order, as the other kinds: the hash tables have none of their own.
+  auto add_sorted = [&keys](RecordKind kind, const auto& table, auto hash_of) {
+    std::vector<std::string> hex;
+    hex.reserve(table.size());
+    for (const auto& entry : table) hex.push_back(to_hex(hash_of(entry)));
+    std::sort(hex.begin(), hex.end());
+    for (auto& h : hex) keys.push_back({kind, std::move(h)});
+  };
+  add_sorted(RecordKind::licence, state.licences, [](const IdHash& h) { return h; });
+  add_sorted(RecordKind::sealed_case, state.sealed_cases, [](const auto& e) { return e.first; });
   auto add_counts = [&keys](const auto& counts) {
     for (const auto& [k, _] : counts) {
       keys.push_back({RecordKind::sealed_count, sealed_count_text(SealedCountKey{k})});
@@ -477,6 +479,7 @@ std::vector<RecordKey> record_keys(const State& state) {
   add_counts(state.sealed.refusals);
   add_counts(state.sealed.ratings);
   add_counts(state.sealed.overdue);
+  add_counts(state.sealed.licences);
   return keys;
 }
 
@@ -532,15 +535,26 @@ Result<void> load_record(State& state, const RecordKey& key, const value& v) {
       return {};
     }
     case RecordKind::licence: {
+      if (const auto hash = parse_id_hash(key.key)) {
+        if (!v.is_bool() || !v.get_bool()) {
+          return fail(Error::invalid(path, "type", path + " must be true"));
+        }
+        state.licences.insert(*hash);
+        return {};
+      }
+      // From before licences were counted as they came: counted now, as if it came now. Read
+      // before the counts (the service loads this kind first), which replace what this adds
+      // to any count that was written since.
       if (auto r = need_object(); !r) return r;
-      auto l = read_licence(*o, path);
-      if (!l) return fail(std::move(l.error()));
-      state.licences[key.key] = std::move(*l);
+      auto k = read_licence(*o, path);
+      if (!k) return fail(std::move(k.error()));
+      std::vector<RecordKey> touched;
+      count_licence(state, key.key, *k, touched);
       return {};
     }
     case RecordKind::sealed_case: {
-      const auto hash = parse_case_hash(key.key);
-      if (!hash) return fail(Error::invalid(path, "case_hash", "not a case hash"));
+      const auto hash = parse_id_hash(key.key);
+      if (!hash) return fail(Error::invalid(path, "id_hash", "not a case hash"));
       if (auto r = need_object(); !r) return r;
       auto m = read_mark(*o, path);
       if (!m) return fail(std::move(m.error()));

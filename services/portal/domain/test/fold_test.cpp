@@ -248,10 +248,10 @@ TEST(Fold, a_finished_case_leaves_the_case_map_for_counts_and_a_mark) {
   EXPECT_TRUE(s.cases.contains("c5"));
   EXPECT_TRUE(s.cases.contains("c7"));
   EXPECT_EQ(s.sealed_cases.size(), 5u);
-  const auto& c1 = s.sealed_cases.at(case_hash("c1"));
+  const auto& c1 = s.sealed_cases.at(id_hash("c1"));
   EXPECT_EQ(c1.version, 11);
   EXPECT_TRUE(c1.rated);
-  EXPECT_FALSE(s.sealed_cases.at(case_hash("c2")).rated);
+  EXPECT_FALSE(s.sealed_cases.at(id_hash("c2")).rated);
   // c1 and c5 were submitted on other days; c1 went Nanjing -> Hangzhou.
   std::int64_t submitted = 0;
   for (const auto& [k, n] : s.sealed.submitted) submitted += n.cases;
@@ -275,7 +275,7 @@ TEST(Fold, sealing_writes_the_counts_and_the_mark_and_deletes_the_case_record) {
   ASSERT_TRUE(last->changed);
   const std::set<RecordKey> touched(last->touched.begin(), last->touched.end());
   EXPECT_TRUE(touched.contains({RecordKind::case_record, "w1"}));
-  EXPECT_TRUE(touched.contains({RecordKind::sealed_case, to_hex(case_hash("w1"))}));
+  EXPECT_TRUE(touched.contains({RecordKind::sealed_case, to_hex(id_hash("w1"))}));
   const SubmittedKey k{local_day(at("2026-03-02T09:00:00+08:00")),
                        kNanjing,
                        kHangzhou,
@@ -320,12 +320,12 @@ TEST(Fold, a_rating_after_the_case_was_sealed_is_counted_once) {
   const auto events = script.rate("poor", "too_slow", "2026-03-04T09:00:00+08:00").events();
   State s = fold_all(before_rating, kSealing);
   ASSERT_TRUE(s.cases.empty());
-  EXPECT_FALSE(s.sealed_cases.at(case_hash("r1")).rated);
+  EXPECT_FALSE(s.sealed_cases.at(id_hash("r1")).rated);
 
   auto rated = apply(s, events.back(), kSealing);
   ASSERT_TRUE(rated.has_value());
   EXPECT_TRUE(rated->changed);
-  EXPECT_EQ(s.sealed_cases.at(case_hash("r1")), (SealMark{3, true}));
+  EXPECT_EQ(s.sealed_cases.at(id_hash("r1")), (SealMark{3, true}));
   auto again = apply(s, events.back(), kSealing);
   ASSERT_TRUE(again.has_value());
   EXPECT_FALSE(again->changed);
@@ -350,7 +350,7 @@ TEST(Fold, a_finished_case_with_a_version_missing_stays_open_until_it_arrives) {
   EXPECT_FALSE(sealable(s.cases.at("g1")));
   ASSERT_TRUE(apply(s, events[1], kSealing).has_value());
   EXPECT_TRUE(s.cases.empty());
-  EXPECT_EQ(s.sealed_cases.at(case_hash("g1")).version, 3);
+  EXPECT_EQ(s.sealed_cases.at(id_hash("g1")).version, 3);
 }
 
 TEST(Fold, a_state_folded_without_sealing_seals_to_the_same_state) {
@@ -363,9 +363,30 @@ TEST(Fold, a_state_folded_without_sealing_seals_to_the_same_state) {
   const std::set<RecordKey> keys(touched.begin(), touched.end());
   for (const auto* id : {"c1", "c2", "c3", "c4", "c6"}) {
     EXPECT_TRUE(keys.contains({RecordKind::case_record, id})) << id;
-    EXPECT_TRUE(keys.contains({RecordKind::sealed_case, to_hex(case_hash(id))})) << id;
+    EXPECT_TRUE(keys.contains({RecordKind::sealed_case, to_hex(id_hash(id))})) << id;
   }
   EXPECT_TRUE(seal_finished(whole, cn2026()).empty()) << "nothing left to seal";
+}
+
+TEST(Fold, a_licence_is_counted_once_on_its_issue_day) {
+  State s;
+  const auto lic = licence_issued("lic-1", kHangzhou, "2026-03-10T23:30:00+08:00", "c1");
+  auto first = apply(s, lic);
+  ASSERT_TRUE(first.has_value());
+  EXPECT_TRUE(first->changed);
+  const LicenceKey k{*parse_day("2026-03-10"), kHangzhou, true};
+  EXPECT_EQ(first->touched,
+            (std::vector<RecordKey>{{RecordKind::sealed_count, sealed_count_text(k)},
+                                    {RecordKind::licence, to_hex(id_hash("lic-1"))}}));
+  auto again = apply(s, lic);
+  ASSERT_TRUE(again.has_value());
+  EXPECT_FALSE(again->changed);
+  ASSERT_TRUE(apply(s, licence_issued("lic-2", kHangzhou, "2026-03-11T00:30:00+08:00", "")));
+  EXPECT_EQ(s.sealed.licences.at(k), 1);
+  const auto day =
+      compute(s, Window::day, at("2026-03-11T12:00:00+08:00"), cities::directory(), cn2026());
+  EXPECT_EQ(day.capability.licences.issued, 1);
+  EXPECT_EQ(day.capability.licences.from_cases, 0);
 }
 
 TEST(Fold, the_scenario_folds_what_it_should) {

@@ -103,7 +103,9 @@ TEST(StateJson, a_sealed_count_key_is_unambiguous_text) {
       CompletionKey{day, "330100"},
       RefusalKey{day, true, " 缺件\"|", "330100"},
       RatingKey{day, "poor", "too_slow", "320100", "330100"},
-      OverdueKey{day, "320100"}};
+      OverdueKey{day, "320100"},
+      LicenceKey{day, "330100", true},
+      LicenceKey{day, "330100", false}};
   for (const auto& k : keys) {
     const auto text = sealed_count_text(k);
     auto back = parse_sealed_count_key(text);
@@ -123,12 +125,33 @@ TEST(StateJson, a_sealed_count_key_is_unambiguous_text) {
   }
 }
 
+TEST(StateJson, a_licence_record_from_before_is_counted_once_as_it_is_read) {
+  const auto legacy = boost::json::parse(
+      R"({"issued_at":"2026-03-02T05:00:00.000Z","issuer_city":"330100","from_case":true})");
+  State s;
+  ASSERT_TRUE(load_record(s, {RecordKind::licence, "lic-7"}, legacy));
+  ASSERT_TRUE(load_record(s, {RecordKind::licence, "lic-7"}, legacy)) << "read twice";
+  const LicenceKey k{*parse_day("2026-03-02"), "330100", true};
+  EXPECT_EQ(s.sealed.licences.at(k), 1);
+  EXPECT_TRUE(s.licences.contains(id_hash("lic-7")));
+  // Its event delivered again is recognised.
+  auto again = apply(s, licence_issued("lic-7", "330100", "2026-03-02T13:00:00+08:00", "c2"));
+  ASSERT_TRUE(again.has_value());
+  EXPECT_FALSE(again->changed);
+  // Written back, a licence is its id's hash, counted under its day.
+  EXPECT_EQ(record_json(s, {RecordKind::licence, to_hex(id_hash("lic-7"))}),
+            boost::json::value(true));
+  auto bad = load_record(s, {RecordKind::licence, to_hex(id_hash("lic-8"))}, 1);
+  ASSERT_FALSE(bad.has_value());
+  EXPECT_EQ(bad.error().rule, "type");
+}
+
 TEST(StateJson, a_damaged_sealed_record_names_its_rule) {
   State s;
   auto r = load_record(s, {RecordKind::sealed_case, "xyz"}, boost::json::parse(R"({"version":1})"));
   ASSERT_FALSE(r.has_value());
-  EXPECT_EQ(r.error().rule, "case_hash");
-  const auto mark = to_hex(case_hash("c1"));
+  EXPECT_EQ(r.error().rule, "id_hash");
+  const auto mark = to_hex(id_hash("c1"));
   r = load_record(s, {RecordKind::sealed_case, mark}, boost::json::parse(R"({"version":"1"})"));
   ASSERT_FALSE(r.has_value());
   EXPECT_EQ(r.error().field, "sealed_case:" + mark + ".version");
