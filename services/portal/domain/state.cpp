@@ -269,7 +269,7 @@ Result<Applied> apply_case(State& s, const EventRef& e, const FoldOptions& optio
     if (!exempted) return fail(std::move(exempted.error()));
     const std::set<std::string> held(exempted->begin(), exempted->end());
     const std::set<std::string> uploaded(provided->begin(), provided->end());
-    snap.exempted = static_cast<int>(held.size());
+    snap.exempted = static_cast<std::int16_t>(held.size());  // at most 10,000, as the lists
     for (const auto& m : uploaded) {
       if (held.contains(m)) {
         ++snap.redundant;

@@ -60,6 +60,16 @@ std::int64_t integer(const Reader& r, std::string_view key, Result<void>& status
   return v->value_or(0);
 }
 
+// A limit or a materials count: what a case keeps in two bytes.
+std::int16_t small(const Reader& r, std::string_view key, Result<void>& status) {
+  auto v = r.optional_integer(key, 0, INT16_MAX);
+  if (!v) {
+    if (status) status = fail(std::move(v.error()));
+    return 0;
+  }
+  return static_cast<std::int16_t>(v->value_or(0));
+}
+
 // ---- agreement ----
 
 value agreement_json(const AgreementFact& a) {
@@ -164,11 +174,11 @@ Result<CaseFact> read_case(const object& o, const std::string& path) {
   s.item_code = text(r, "item_code", st);
   s.agreement_id = text(r, "agreement_id", st);
   s.delivery = text(r, "delivery", st);
-  s.accept_limit_days = static_cast<std::int16_t>(integer(r, "accept_limit_days", st));
-  s.decide_limit_days = static_cast<std::int16_t>(integer(r, "decide_limit_days", st));
-  s.exempted = static_cast<int>(integer(r, "exempted", st));
-  s.uploaded = static_cast<int>(integer(r, "uploaded", st));
-  s.redundant = static_cast<int>(integer(r, "redundant", st));
+  s.accept_limit_days = small(r, "accept_limit_days", st);
+  s.decide_limit_days = small(r, "decide_limit_days", st);
+  s.exempted = small(r, "exempted", st);
+  s.uploaded = small(r, "uploaded", st);
+  s.redundant = small(r, "redundant", st);
   if (!st) return fail(std::move(st.error()));
   auto submitted = read_time(r, "submitted_at");
   if (!submitted) return fail(std::move(submitted.error()));
