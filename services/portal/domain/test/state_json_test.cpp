@@ -174,6 +174,12 @@ TEST(StateJson, a_damaged_record_names_its_kind_and_key) {
   auto r = load_record(s, {RecordKind::case_record, "c9"}, boost::json::parse(R"({"state":"X"})"));
   ASSERT_FALSE(r.has_value());
   EXPECT_EQ(r.error().field, "case:c9.state");
+  // A case keeps its limits and materials counts in two bytes.
+  auto big = to_json(sample()).at("case").at("c3");
+  big.as_object()["exempted"] = 40000;
+  r = load_record(s, {RecordKind::case_record, "c3"}, big);
+  ASSERT_FALSE(r.has_value());
+  EXPECT_EQ(r.error().field, "case:c3.exempted");
   r = load_record(s, {RecordKind::call, "[1,2]"}, 3);
   ASSERT_FALSE(r.has_value());
   EXPECT_EQ(r.error().rule, "call_key");
