@@ -20,6 +20,11 @@ bool contiguous(const Timeline& timeline, std::int64_t first, std::int64_t last)
   return std::distance(a, b) == last - first;
 }
 
+// The whole milliseconds between two instants (times are kept to the millisecond).
+std::int64_t ms_between(Clock::time_point from, Clock::time_point to) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(to - from).count();
+}
+
 }  // namespace
 
 CaseView view_of(std::string_view id, const CaseFact& c) {
@@ -147,10 +152,6 @@ std::string trim(std::string_view s) {
   if (first == std::string_view::npos) return {};
   const auto last = s.find_last_not_of(" \t\r\n");
   return std::string(s.substr(first, last - first + 1));
-}
-
-std::int64_t ms_between(Clock::time_point from, Clock::time_point to) {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(to - from).count();
 }
 
 }  // namespace tongban::portal

@@ -72,7 +72,4 @@ std::optional<std::pair<delegation::Stage, Clock::time_point>> open_stage(const 
 // A refusal reason as counted: without surrounding white space.
 std::string trim(std::string_view s);
 
-// The whole milliseconds between two instants (times are kept to the millisecond).
-std::int64_t ms_between(Clock::time_point from, Clock::time_point to);
-
 }  // namespace tongban::portal

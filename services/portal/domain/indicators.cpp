@@ -379,13 +379,9 @@ class FactAdder {
   }
 
   void add(const SealedCounts& sealed) {
-    for (const auto& [k, n] : sealed.submitted) (*this)(k, n);
-    for (const auto& [k, n] : sealed.stage_runs) (*this)(k, n);
-    for (const auto& [k, n] : sealed.completions) (*this)(k, n);
-    for (const auto& [k, n] : sealed.refusals) (*this)(k, n);
-    for (const auto& [k, n] : sealed.ratings) (*this)(k, n);
-    for (const auto& [k, n] : sealed.overdue) (*this)(k, n);
-    for (const auto& [k, n] : sealed.licences) (*this)(k, n);
+    sealed.each([this](const auto& counts) {
+      for (const auto& [k, n] : counts) (*this)(k, n);
+    });
   }
 
  private:

@@ -20,24 +20,7 @@ using delegation::CaseState;
 template <class Key, class Counts>
 void count(std::map<Key, Counts>& counts, const Key& key, const Counts& n,
            std::vector<RecordKey>& touched) {
-  auto& have = counts[key];
-  if constexpr (std::is_same_v<Counts, std::int64_t>) {
-    have += n;
-  } else if constexpr (std::is_same_v<Counts, SubmittedCounts>) {
-    have.cases += n.cases;
-    have.with_exemption += n.with_exemption;
-    have.exempted += n.exempted;
-    have.uploaded += n.uploaded;
-    have.redundant += n.redundant;
-  } else if constexpr (std::is_same_v<Counts, StageRunCounts>) {
-    have.ended += n.ended;
-    have.on_time += n.on_time;
-    have.late += n.late;
-    have.ms += n.ms;
-  } else {
-    have.count += n.count;
-    have.ms += n.ms;
-  }
+  counts[key] += n;
   touched.push_back({RecordKind::sealed_count, sealed_count_text(key)});
 }
 

@@ -193,6 +193,14 @@ struct SubmittedCounts {
   std::int64_t exempted = 0;
   std::int64_t uploaded = 0;
   std::int64_t redundant = 0;
+  SubmittedCounts& operator+=(const SubmittedCounts& n) {
+    cases += n.cases;
+    with_exemption += n.with_exemption;
+    exempted += n.exempted;
+    uploaded += n.uploaded;
+    redundant += n.redundant;
+    return *this;
+  }
   friend bool operator==(const SubmittedCounts&, const SubmittedCounts&) = default;
 };
 
@@ -208,6 +216,13 @@ struct StageRunCounts {
   std::int64_t on_time = 0;  // judged with the calendar the case was sealed with
   std::int64_t late = 0;
   std::int64_t ms = 0;  // their durations, summed
+  StageRunCounts& operator+=(const StageRunCounts& n) {
+    ended += n.ended;
+    on_time += n.on_time;
+    late += n.late;
+    ms += n.ms;
+    return *this;
+  }
   friend bool operator==(const StageRunCounts&, const StageRunCounts&) = default;
 };
 
@@ -220,6 +235,11 @@ struct CompletionKey {
 struct DurationCounts {
   std::int64_t count = 0;
   std::int64_t ms = 0;
+  DurationCounts& operator+=(const DurationCounts& n) {
+    count += n.count;
+    ms += n.ms;
+    return *this;
+  }
   friend bool operator==(const DurationCounts&, const DurationCounts&) = default;
 };
 
@@ -266,6 +286,17 @@ struct SealedCounts {
   std::map<RatingKey, std::int64_t> ratings;
   std::map<OverdueKey, std::int64_t> overdue;
   std::map<LicenceKey, std::int64_t> licences;
+  // Calls f(map) for each of the maps above.
+  template <class F>
+  void each(F&& f) const {
+    f(submitted);
+    f(stage_runs);
+    f(completions);
+    f(refusals);
+    f(ratings);
+    f(overdue);
+    f(licences);
+  }
   friend bool operator==(const SealedCounts&, const SealedCounts&) = default;
 };
 

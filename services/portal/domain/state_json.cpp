@@ -478,18 +478,11 @@ std::vector<RecordKey> record_keys(const State& state) {
   };
   add_sorted(RecordKind::licence, state.licences, [](const IdHash& h) { return h; });
   add_sorted(RecordKind::sealed_case, state.sealed_cases, [](const auto& e) { return e.first; });
-  auto add_counts = [&keys](const auto& counts) {
+  state.sealed.each([&keys](const auto& counts) {
     for (const auto& [k, _] : counts) {
       keys.push_back({RecordKind::sealed_count, sealed_count_text(SealedCountKey{k})});
     }
-  };
-  add_counts(state.sealed.submitted);
-  add_counts(state.sealed.stage_runs);
-  add_counts(state.sealed.completions);
-  add_counts(state.sealed.refusals);
-  add_counts(state.sealed.ratings);
-  add_counts(state.sealed.overdue);
-  add_counts(state.sealed.licences);
+  });
   return keys;
 }
 
